@@ -1,3 +1,70 @@
-"""vnsearch: full-text search for Vietnamese text."""
+"""vnsearch: full-text search for Vietnamese text.
+
+>>> import vnsearch
+>>> index = vnsearch.Index.create(None)                         # in memory
+>>> report = index.add([{"id": "1", "title": "Hải Phòng", "body": "Đảng ủy Khối họp."}])
+>>> [hit.id for hit in index.search("dang uy khoi")]
+['1']
+
+Names are imported on first use, so ``import vnsearch`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from vnsearch.errors import (
+    DocumentError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    QuerySyntaxError,
+    SchemaError,
+    VnsearchError,
+)
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Index": "vnsearch.index",
+    "AddReport": "vnsearch.index",
+    "Progress": "vnsearch.index",
+    "IndexStats": "vnsearch.index",
+    "Document": "vnsearch.documents",
+    "SkippedRecord": "vnsearch.documents",
+    "load": "vnsearch.documents",
+    "Searcher": "vnsearch.searcher",
+    "Results": "vnsearch.searcher",
+    "Hit": "vnsearch.searcher",
+    "Snippet": "vnsearch.highlight",
+    "SearchSettings": "vnsearch.settings",
+    "normalize": "vnsearch.text",
+    "fold": "vnsearch.text",
+    "search": "vnsearch.notebook",
+}
+
+__all__ = [
+    "__version__",
+    *_LAZY,
+    "VnsearchError",
+    "DocumentError",
+    "IndexNotFoundError",
+    "IndexLockedError",
+    "IndexVersionError",
+    "QuerySyntaxError",
+    "SchemaError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vnsearch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

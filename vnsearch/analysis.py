@@ -1,0 +1,252 @@
+"""Whoosh analysis for Vietnamese: a tokenizer and small filters built on :mod:`vnsearch.text`.
+
+The pipeline, composed with ``|`` as in Whoosh:
+
+* :class:`VietnameseTokenizer` finds syllables (and numbers, dates, URLs, e-mails,
+  abbreviations) in the normal form of the text, with exact ``startchar``/``endchar`` into
+  the *original* string, and marks the word boundaries pyvi finds (``Hải Phòng``);
+* :class:`CompoundWordFilter` emits each multi-syllable word (``hải_phòng``) and each glued
+  unit (``10/7/2019``, ``tp.hcm``) as one more token, at the position of its first part;
+* ``LowercaseFilter`` (exact fields) or :class:`FoldFilter` (folded fields).
+
+>>> [t.text for t in exact_analyzer()("Đảng ủy Khối, ngày 10/7/2019")]  # doctest: +SKIP
+['đảng_uỷ', 'đảng', 'uỷ', 'khối', 'ngày', '10/7/2019', '10', '7', '2019']
+
+Objects here hold settings only, never pyvi's model: Whoosh pickles them into the index.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterator, NamedTuple
+
+from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
+
+from vnsearch import text as _text
+
+__all__ = [
+    "VietnameseTokenizer",
+    "CompoundWordFilter",
+    "FoldFilter",
+    "exact_analyzer",
+    "folded_analyzer",
+    "MAX_TOKEN_CHARS",
+]
+
+# Longer runs (base64 blobs, giant URLs) are not useful terms and bloat the index.
+MAX_TOKEN_CHARS = 100
+
+# A number written with separators stays one token: 10.000, 3,5.
+_NUMBER_RE = re.compile(r"\d+(?:[.,_]\d+)+")
+_PART_RE = re.compile(r"[^\W_]+")
+_HAS_PART_RE = re.compile(r"[^\W_]")
+# Text longer than this between newlines is segmented in slices, as pyvi is slow on long input.
+_PARAGRAPH_PIECES = 400
+
+
+class _Unit(NamedTuple):
+    """One syllable or part token: its text (normal form), span in the original string, and,
+    on the first part of a word or glued unit, that word's text and end."""
+
+    text: str
+    start: int
+    end: int
+    word: str | None
+    word_end: int
+
+
+def _parts(piece: str) -> list[tuple[int, int]]:
+    """Spans (relative to ``piece``) of the alphanumeric parts of one scanned piece."""
+    if _NUMBER_RE.fullmatch(piece):
+        return [(0, len(piece))]
+    return [m.span() for m in _PART_RE.finditer(piece)]
+
+
+@functools.lru_cache(maxsize=8)
+def _analyse(value: str, words: bool) -> tuple[_Unit, ...]:
+    # Cached because the exact and the folded field analyse the same text one after the other.
+    from vnsearch import segmenter
+
+    normal, offsets = _text.normalize_with_offsets(value)
+    spans = [m.span() for m in segmenter.PIECE_RE.finditer(normal)]
+    pieces = [normal[s:e] for s, e in spans]
+    joins = _join_flags(pieces) if words else [False] * len(pieces)
+
+    def orig(pos: int) -> int:
+        return pos if offsets is None else offsets[pos]
+
+    units: list[_Unit] = []
+    word_head = -1  # index in units of the first syllable of the word being built
+    last_syllable_piece = -2
+    i, n = 0, len(pieces)
+    while i < n:
+        # A glued run: pieces with nothing between them (10/7/2019, TP.HCM, a URL).
+        j = i + 1
+        while j < n and spans[j][0] == spans[j - 1][1] and pieces[j] != "\n":
+            j += 1
+        parts: list[tuple[int, int]] = []
+        piece_of_part: list[int] = []
+        for k in range(i, j):
+            for ps, pe in _parts(pieces[k]):
+                parts.append((spans[k][0] + ps, spans[k][0] + pe))
+                piece_of_part.append(k)
+        if len(parts) == 1:
+            # A syllable: it may continue the word pyvi found before it.
+            (ps, pe), k = parts[0], piece_of_part[0]
+            syllable = normal[ps:pe]
+            if pe - ps > MAX_TOKEN_CHARS:
+                last_syllable_piece = -2
+            else:
+                if joins[k] and last_syllable_piece == k - 1 and _joinable(pieces[k - 1]) and _joinable(pieces[k]):
+                    head = units[word_head]
+                    units[word_head] = head._replace(
+                        word=f"{head.word or head.text}_{syllable}", word_end=orig(pe)
+                    )
+                else:
+                    word_head = len(units)
+                units.append(_Unit(syllable, orig(ps), orig(pe), None, orig(pe)))
+                last_syllable_piece = k
+        elif parts:
+            whole = normal[parts[0][0] : parts[-1][1]]
+            whole_end = orig(parts[-1][1])
+            first = True
+            for ps, pe in parts:
+                if pe - ps > MAX_TOKEN_CHARS:
+                    continue
+                word = whole if first and len(whole) <= MAX_TOKEN_CHARS else None
+                units.append(_Unit(normal[ps:pe], orig(ps), orig(pe), word, whole_end))
+                first = False
+            last_syllable_piece = -2
+        i = j
+    return tuple(units)
+
+
+def _joinable(piece: str) -> bool:
+    return _PART_RE.fullmatch(piece) is not None
+
+
+def _join_flags(pieces: list[str]) -> list[bool]:
+    """pyvi's word boundaries for the pieces, segmented paragraph by paragraph."""
+    from vnsearch import segmenter
+
+    flags: list[bool] = []
+    start = 0
+    for k, piece in enumerate(pieces + ["\n"]):
+        if piece == "\n" or k - start >= _PARAGRAPH_PIECES and piece in ".!?;":
+            chunk = pieces[start:k]
+            flags.extend(segmenter.segment(chunk) if chunk else [])
+            if k < len(pieces):
+                flags.append(False)
+            start = k + 1
+    return flags
+
+
+class VietnameseTokenizer(Tokenizer):
+    """Syllable tokens of Vietnamese text, with pyvi's word boundaries attached.
+
+    Each token's ``text`` is a syllable (or a number, or one part of a date, URL or e-mail) in
+    the normal form of :func:`vnsearch.text.normalize`, case kept; ``startchar``/``endchar``
+    index the original string, NFD input included. The first token of a multi-syllable word
+    or of a glued unit carries ``word`` (``Hải_Phòng``, ``10/7/2019``) and ``word_endchar``;
+    :class:`CompoundWordFilter` turns those into tokens. Punctuation is dropped.
+
+    ``words=False`` skips pyvi's segmentation (syllables and glued units only).
+    """
+
+    def __init__(self, words: bool = True):
+        self.words = words
+
+    def __call__(  # noqa: PLR0913 - Whoosh's tokenizer signature
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = _text.normalize(value)
+            t.boost = 1.0
+            t.word = None
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for pos, unit in enumerate(_analyse(value, self.words), start_pos):
+            t.text = unit.text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = unit.text
+            t.word = unit.word
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + unit.start
+                t.endchar = start_char + unit.end
+                t.word_endchar = start_char + unit.word_end
+            yield t
+
+
+class CompoundWordFilter(Filter):
+    """Emit each multi-syllable word and glued unit as a token before its first syllable.
+
+    The extra token has the position and ``startchar`` of its first syllable, the ``endchar``
+    of its last, and ``is_word = True``; syllable tokens get ``is_word = False``.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            word = getattr(t, "word", None)
+            if word is not None:
+                syllable = t.text
+                endchar = getattr(t, "endchar", None)
+                t.text = word
+                t.is_word = True
+                if endchar is not None:
+                    t.endchar = t.word_endchar
+                yield t
+                t.text = syllable
+                if endchar is not None:
+                    t.endchar = endchar
+            t.is_word = False
+            yield t
+
+
+class FoldFilter(Filter):
+    """Fold each token for diacritic-insensitive matching (:func:`vnsearch.text.fold`).
+
+    >>> [t.text for t in FoldFilter()(iter([Token(text="Đảng_uỷ")]))]
+    ['dang_uy']
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        fold = _text.fold
+        for t in tokens:
+            t.text = fold(t.text)
+            yield t
+
+
+def exact_analyzer(words: bool = True) -> Composable:
+    """Normalised, lower-cased syllables plus words: for matching with the accents typed."""
+    tokenizer = VietnameseTokenizer(words=words)
+    if words:
+        return tokenizer | CompoundWordFilter() | LowercaseFilter()
+    return tokenizer | LowercaseFilter()
+
+
+def folded_analyzer(words: bool = True) -> Composable:
+    """Folded syllables plus folded words: for matching whatever accents were typed."""
+    tokenizer = VietnameseTokenizer(words=words)
+    if words:
+        return tokenizer | CompoundWordFilter() | FoldFilter()
+    return tokenizer | FoldFilter()

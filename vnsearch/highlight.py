@@ -1,0 +1,208 @@
+"""Snippets as data: fragments of the original text with the spans that matched.
+
+Matching is done on the same normal and folded forms the index uses, so a query typed
+without accents highlights the accented words it found; spans index the original text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from vnsearch import text as _text
+from vnsearch.analysis import CompoundWordFilter, VietnameseTokenizer
+
+__all__ = ["Snippet", "find_spans", "make_snippets", "lead_snippet", "whole_snippet"]
+
+FRAGMENT_CHARS = 180
+MAX_FRAGMENTS = 3
+_ANSI_MARK, _ANSI_RESET = "\x1b[1;33m", "\x1b[0m"
+_ELLIPSIS = "…"
+_SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A fragment of a field's text and the spans in it that matched the query.
+
+    ``spans`` are ``(start, end)`` offsets into ``text``; ``start``/``end`` place ``text``
+    in the whole field value, and ``clipped_start``/``clipped_end`` say whether text was cut
+    off before or after it.
+
+    >>> s = Snippet("Đảng ủy Khối", ((0, 7),), field="body")
+    >>> s.to_html()
+    '<mark>Đảng ủy</mark> Khối'
+    >>> s.to_text("[", "]")
+    '[Đảng ủy] Khối'
+    """
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+    field: str = "body"
+    start: int = 0
+    end: int = 0
+    clipped_start: bool = False
+    clipped_end: bool = False
+
+    def _render(self, mark: str, unmark: str, escape) -> str:
+        out: list[str] = [_ELLIPSIS] if self.clipped_start else []
+        pos = 0
+        for s, e in self.spans:
+            out.append(escape(self.text[pos:s]))
+            out.append(mark + escape(self.text[s:e]) + unmark)
+            pos = e
+        out.append(escape(self.text[pos:]))
+        if self.clipped_end:
+            out.append(_ELLIPSIS)
+        return "".join(out)
+
+    def to_html(self, tag: str = "mark") -> str:
+        """HTML with the document text escaped and each match in ``<mark>``."""
+        return self._render(f"<{tag}>", f"</{tag}>", html.escape)
+
+    def to_text(self, before: str = "", after: str = "") -> str:
+        """Plain text; ``before``/``after`` wrap each match (nothing by default)."""
+        return self._render(before, after, _plain)
+
+    def to_ansi(self) -> str:
+        """Text for a terminal, matches in bold yellow."""
+        return self._render(_ANSI_MARK, _ANSI_RESET, _no_controls)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def _no_controls(text: str) -> str:
+    # Document text must not drive the terminal: drop escape and other control characters.
+    return "".join(ch if ch >= " " or ch in "\t" else " " for ch in text)
+
+
+_TOKENIZER = VietnameseTokenizer(words=False)
+_WHOLES = CompoundWordFilter()
+
+
+def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, int]]:
+    """Spans of ``text`` whose tokens are among the ``exact`` or ``folded`` query terms.
+
+    Neighbouring matches separated by one space merge into one span (``Hải Phòng``).
+    """
+    if not text or not (exact or folded):
+        return []
+    spans: list[tuple[int, int]] = []
+    fold = _text.fold
+    for t in _WHOLES(_TOKENIZER(text, chars=True)):
+        lower = t.text.lower()
+        if lower in exact or fold(lower) in folded:
+            spans.append((t.startchar, t.endchar))
+    return _merge(spans, text)
+
+
+def _merge(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and (s <= merged[-1][1] or (s - merged[-1][1] == 1 and text[s - 1] == " ")):
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def make_snippets(
+    text: str,
+    spans: list[tuple[int, int]],
+    *,
+    field: str = "body",
+    fragments: int = MAX_FRAGMENTS,
+    chars: int = FRAGMENT_CHARS,
+) -> tuple[Snippet, ...]:
+    """Up to ``fragments`` fragments of about ``chars`` characters around the best matches,
+    cut at word boundaries, in document order."""
+    if not spans:
+        return ()
+    windows = _windows(text, spans, chars)
+    # Best windows first: the most distinct matched words, then the most matches, then earliest.
+    ranked = sorted(windows, key=lambda w: (-w[2], -w[3], w[0]))
+    chosen: list[tuple[int, int]] = []
+    for start, end, _, _ in ranked:
+        if len(chosen) == fragments:
+            break
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+    chosen.sort()
+    return tuple(_snippet(text, start, end, spans, field) for start, end in chosen)
+
+
+def _windows(text: str, spans: list[tuple[int, int]], chars: int) -> list[tuple[int, int, int, int]]:
+    """One candidate window per match: it starts a little before that match and takes the
+    following matches that fit; returns (start, end, distinct words, matches)."""
+    windows = []
+    for i, (s, e) in enumerate(spans):
+        start = _word_start(text, max(0, s - chars // 4))
+        end = min(len(text), start + chars)
+        inside = [sp for sp in spans[i:] if sp[1] <= end]
+        if not inside:
+            end = e
+            inside = [(s, e)]
+        end = _word_end(text, max(end, inside[-1][1]))
+        distinct = {_text.fold(text[a:b].lower()) for a, b in inside}
+        windows.append((start, end, len(distinct), len(inside)))
+    return windows
+
+
+def _word_start(text: str, pos: int) -> int:
+    """``pos`` moved forward to the start of a word (or kept at a sentence start)."""
+    if pos <= 0:
+        return 0
+    if text[pos - 1].isspace():
+        return pos
+    space = _SPACE_RE.search(text, pos)
+    return space.end() if space else pos
+
+
+def _word_end(text: str, pos: int) -> int:
+    """``pos`` moved forward to the end of the word it is in."""
+    if pos >= len(text):
+        return len(text)
+    space = _SPACE_RE.search(text, pos)
+    return space.start() if space else len(text)
+
+
+def _snippet(text: str, start: int, end: int, spans: Iterable[tuple[int, int]], field: str) -> Snippet:
+    inside = tuple((s - start, e - start) for s, e in spans if s >= start and e <= end)
+    fragment = text[start:end]
+    # Line breaks read badly inside a one-line fragment; each becomes one space (same length).
+    fragment = fragment.replace("\r", " ").replace("\n", " ")
+    return Snippet(
+        fragment,
+        inside,
+        field=field,
+        start=start,
+        end=end,
+        clipped_start=start > 0,
+        clipped_end=end < len(text),
+    )
+
+
+def lead_snippet(text: str, *, field: str = "body", chars: int = FRAGMENT_CHARS) -> Snippet | None:
+    """The first ``chars`` characters of ``text``, cut at a word boundary (no matches)."""
+    if not text:
+        return None
+    end = len(text) if len(text) <= chars else _word_start_before(text, chars)
+    return _snippet(text, 0, end, (), field)
+
+
+def _word_start_before(text: str, pos: int) -> int:
+    cut = text.rfind(" ", 0, pos)
+    return cut if cut > 0 else pos
+
+
+def whole_snippet(text: str, spans: list[tuple[int, int]], *, field: str) -> Snippet:
+    """All of a short text (a title) with its matches."""
+    return _snippet(text, 0, len(text), spans, field)

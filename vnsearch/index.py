@@ -1,0 +1,496 @@
+"""Create, open and write a vnsearch index: a Whoosh index plus a small ``vnsearch.json``.
+
+Writes go through one Whoosh writer at a time. Large inputs are committed in batches, so
+memory stays bounded and an interrupted run leaves the index at its last commit: Whoosh
+writes new segment files first and switches to them in one step when it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+
+from vnsearch import __version__
+from vnsearch.documents import Document, SkippedRecord, load, parse_date
+from vnsearch.errors import (
+    DocumentError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    SchemaError,
+    VnsearchError,
+)
+from vnsearch.schema import IndexSchema
+
+if TYPE_CHECKING:
+    from vnsearch.searcher import Results, Searcher
+
+__all__ = ["Index", "AddReport", "Progress", "IndexStats", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+META_FILE = "vnsearch.json"
+DEFAULT_BATCH_SIZE = 5000
+DEFAULT_LOCK_TIMEOUT = 10.0
+_PROGRESS_EVERY = 0.25  # seconds between progress callbacks
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an :meth:`Index.add` run has got."""
+
+    documents: int
+    characters: int
+    skipped: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AddReport:
+    """What an :meth:`Index.add` run did: documents written and records skipped, with why."""
+
+    added: int
+    skipped: tuple[SkippedRecord, ...] = ()
+    characters: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        text = f"indexed {self.added} documents in {self.seconds:.1f} s"
+        if self.skipped:
+            text += f", skipped {len(self.skipped)}"
+        return text
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Size and shape of an index."""
+
+    documents: int
+    terms: int
+    size_bytes: int
+    fields: Mapping[str, str]
+    path: str | None
+    segments: int
+
+
+@dataclass
+class _Run:
+    """Counters of one write run."""
+
+    started: float = field(default_factory=time.perf_counter)
+    documents: int = 0
+    characters: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    last_report: float = 0.0
+
+
+class Index:
+    """A vnsearch index on disk (or in memory), with its schema.
+
+    >>> index = Index.create(None)
+    >>> report = index.add([{"id": "1", "title": "Hải Phòng", "body": "Đảng ủy Khối họp."}])
+    >>> len(index)
+    1
+    """
+
+    def __init__(self, whoosh_index: Any, schema: IndexSchema, path: Path | None, *, lock_timeout: float):
+        self._ix = whoosh_index
+        self.schema = schema
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self._writer: Any = None
+        self._pending = 0  # documents written but not committed
+        self._batch_ids: set[str] = set()
+        self._depth = 0  # nesting of ``with index:`` blocks
+        self._searcher: Searcher | None = None
+
+    # -- creating and opening -------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike | None = None,
+        fields: Mapping[str, str] | None = None,
+        *,
+        overwrite: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> "Index":
+        """Create an empty index at ``path`` (``None``: in memory).
+
+        ``fields`` declares extra fields by type: ``{"author": "text", "section": "keyword",
+        "published": "date", "views": "number", "raw": "stored"}``.
+        """
+        from whoosh.filedb.filestore import FileStorage, RamStorage
+
+        schema = IndexSchema.build(fields)
+        if path is None:
+            storage = RamStorage()
+            folder = None
+        else:
+            folder = Path(path)
+            if folder.exists() and not folder.is_dir():
+                raise VnsearchError(f"{folder} is a file, not a folder for an index")
+            if folder.is_dir() and any(folder.iterdir()):
+                if not _looks_like_index(folder):
+                    raise VnsearchError(
+                        f"{folder} is not empty and holds no index; choose an empty or new folder"
+                    )
+                if not overwrite:
+                    raise VnsearchError(
+                        f"{folder} already holds an index; open it with Index.open or pass overwrite=True"
+                    )
+                _remove_index_files(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            storage = FileStorage(str(folder))
+        whoosh_index = storage.create_index(schema.whoosh_schema())
+        if folder is not None:
+            _write_meta(folder, schema)
+        return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> "Index":
+        """Open the index at ``path``; its schema comes with it.
+
+        Whoosh unpickles the schema stored in the folder: open only indexes you trust.
+        """
+        from whoosh.filedb.filestore import FileStorage
+
+        folder = Path(path)
+        if not folder.exists():
+            raise IndexNotFoundError(f"no index at {folder}: the folder does not exist")
+        meta_path = folder / META_FILE
+        if not meta_path.is_file():
+            raise IndexNotFoundError(f"{folder} is not a vnsearch index (no {META_FILE})")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            fmt = int(meta["format"])
+            schema = IndexSchema.from_json(meta["fields"])
+        except (ValueError, KeyError, TypeError, SchemaError) as exc:
+            raise IndexVersionError(f"{meta_path} is damaged or from another program: {exc}") from exc
+        if fmt != FORMAT_VERSION:
+            raise IndexVersionError(
+                f"the index at {folder} has format {fmt} (made by vnsearch {meta.get('version', '?')}); "
+                f"this vnsearch reads format {FORMAT_VERSION}: rebuild the index"
+            )
+        storage = FileStorage(str(folder))
+        try:
+            whoosh_index = storage.open_index()
+        except Exception as exc:  # Whoosh raises EmptyIndexError, pickling and OS errors
+            raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
+        return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
+
+    @classmethod
+    def exists(cls, path: str | os.PathLike) -> bool:
+        """True when ``path`` holds a vnsearch index."""
+        return (Path(path) / META_FILE).is_file()
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def add(
+        self,
+        records: Iterable[Mapping[str, Any] | Document],
+        *,
+        errors: str = "strict",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Callable[[Progress], None] | None = None,
+        **record_options: Any,
+    ) -> AddReport:
+        """Add or replace (by id) documents given as dicts or :class:`Document` objects.
+
+        ``record_options`` name the record keys (``id_field``, ``title_field``, ...), as for
+        :meth:`Document.from_record`. ``errors="skip"`` indexes the good records and lists the
+        bad ones in the report; ``"strict"`` raises :class:`DocumentError` on the first one.
+        """
+        _check_errors(errors)
+        run = _Run()
+        docs = _documents_from_records(records, errors, run.skipped.append, record_options)
+        return self._write(docs, run, batch_size, progress)
+
+    update = add  # upsert by id: adding a document whose id exists replaces it
+
+    def add_path(
+        self,
+        path: str | os.PathLike,
+        *,
+        errors: str = "strict",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Callable[[Progress], None] | None = None,
+        **loader_options: Any,
+    ) -> AddReport:
+        """Index a file or folder (``.txt``, ``.md``, ``.jsonl``, ``.json``, ``.csv``, ``.tsv``).
+
+        ``loader_options`` go to :func:`vnsearch.documents.load` (``format``, ``id_field``, ...).
+        """
+        _check_errors(errors)
+        run = _Run()
+        docs = load(path, errors=errors, on_skip=run.skipped.append, **loader_options)
+        return self._write(docs, run, batch_size, progress)
+
+    def delete(self, ids: str | Iterable[str]) -> int:
+        """Delete documents by id; returns how many were deleted."""
+        if isinstance(ids, str):
+            ids = [ids]
+        writer = self._open_writer()
+        try:
+            deleted = sum(writer.delete_by_term("id", str(doc_id)) or 0 for doc_id in ids)
+            self._pending += 1
+        except BaseException:
+            self.cancel()
+            raise
+        if self._depth == 0:
+            self.commit()
+        return deleted
+
+    def commit(self) -> None:
+        """Make the writes so far durable and visible to new searchers."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            self._pending = 0
+            self._batch_ids.clear()
+            writer.commit()
+            self._refresh_searcher()
+
+    def cancel(self) -> None:
+        """Drop the writes since the last commit."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            self._pending = 0
+            self._batch_ids.clear()
+            writer.cancel()
+
+    def optimize(self) -> None:
+        """Merge all segments into one: slower to write, a little faster to search."""
+        self.commit()
+        writer = self._open_writer()
+        self._writer = None
+        writer.commit(optimize=True)
+        self._refresh_searcher()
+
+    def __enter__(self) -> "Index":
+        self._depth += 1
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            if exc_type is None:
+                self.commit()
+            else:
+                self.cancel()
+
+    def close(self) -> None:
+        """Commit pending writes and release open readers."""
+        self.commit()
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._ix.doc_count()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "in memory"
+        return f"<vnsearch.Index {where}: {len(self)} documents>"
+
+    def searcher(self) -> "Searcher":
+        """The index's shared :class:`~vnsearch.searcher.Searcher` (safe across threads)."""
+        if self._searcher is None:
+            from vnsearch.searcher import Searcher
+
+            self._searcher = Searcher(self)
+        return self._searcher
+
+    def search(self, query: str, **options: Any) -> "Results":
+        """Search the index; see :meth:`vnsearch.searcher.Searcher.search` for the options."""
+        return self.searcher().search(query, **options)
+
+    def stats(self) -> IndexStats:
+        """Documents, distinct terms, size on disk, fields and segments."""
+        with self._ix.reader() as reader:
+            terms = sum(1 for _ in reader.all_terms())
+            segments = len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1
+        size = 0
+        if self.path is not None:
+            size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        return IndexStats(
+            documents=len(self),
+            terms=terms,
+            size_bytes=size,
+            fields=self.schema.to_json(),
+            path=str(self.path) if self.path else None,
+            segments=segments,
+        )
+
+    # -- internals ----------------------------------------------------------------------------
+
+    @property
+    def whoosh_index(self) -> Any:
+        """The underlying Whoosh index, for what vnsearch does not wrap."""
+        return self._ix
+
+    def _open_writer(self) -> Any:
+        if self._writer is None:
+            from whoosh.index import LockError
+
+            try:
+                self._writer = self._ix.writer(timeout=self.lock_timeout)
+            except LockError:
+                where = self.path or "the in-memory index"
+                raise IndexLockedError(
+                    f"{where} is locked by another writer (waited {self.lock_timeout:g} s); "
+                    "try again when it has finished"
+                ) from None
+        return self._writer
+
+    def _write(
+        self,
+        docs: Iterator[Document],
+        run: _Run,
+        batch_size: int,
+        progress: Callable[[Progress], None] | None,
+    ) -> AddReport:
+        writer = self._open_writer()
+        may_exist = len(self) > 0
+        extra = self.schema.extra_fields
+        try:
+            for doc in docs:
+                if doc.id in self._batch_ids:
+                    # Whoosh cannot replace a document it has not committed yet.
+                    self.commit()
+                    writer = self._open_writer()
+                    may_exist = True
+                values = _whoosh_values(doc, extra)
+                if may_exist:
+                    writer.update_document(**values)
+                else:
+                    writer.add_document(**values)
+                self._batch_ids.add(doc.id)
+                self._pending += 1
+                run.documents += 1
+                run.characters += len(doc.title) + len(doc.body)
+                if self._pending >= batch_size:
+                    self.commit()
+                    writer = self._open_writer()
+                    may_exist = True
+                if progress is not None and time.perf_counter() - run.last_report >= _PROGRESS_EVERY:
+                    run.last_report = time.perf_counter()
+                    progress(_progress_of(run))
+        except BaseException:
+            self.cancel()
+            raise
+        if self._depth == 0:
+            self.commit()
+        if progress is not None:
+            progress(_progress_of(run))
+        return AddReport(
+            added=run.documents,
+            skipped=tuple(run.skipped),
+            characters=run.characters,
+            seconds=time.perf_counter() - run.started,
+        )
+
+    def _refresh_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.refresh()
+
+
+def _progress_of(run: _Run) -> Progress:
+    return Progress(run.documents, run.characters, len(run.skipped), time.perf_counter() - run.started)
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ("strict", "skip"):
+        raise ValueError(f"errors must be 'strict' or 'skip', not {errors!r}")
+
+
+def _documents_from_records(
+    records: Iterable[Mapping[str, Any] | Document],
+    errors: str,
+    on_skip: Callable[[SkippedRecord], None],
+    options: Mapping[str, Any],
+) -> Iterator[Document]:
+    """Documents from dicts or Documents; a bad record is raised or skipped (``errors``)."""
+    if isinstance(records, (Mapping, Document)):
+        records = [records]
+    for number, record in enumerate(records, 1):
+        if isinstance(record, Document):
+            yield record
+            continue
+        try:
+            if not isinstance(record, Mapping):
+                raise DocumentError(f"is a {type(record).__name__}, not a dict or Document", line=number)
+            yield Document.from_record(record, source=f"record {number}", **options)
+        except DocumentError as exc:
+            if errors == "strict":
+                if exc.line is None and exc.path is None:
+                    raise DocumentError(exc.reason, line=number) from None
+                raise
+            on_skip(SkippedRecord(path=None, line=number, reason=exc.reason))
+
+
+def _whoosh_values(doc: Document, extra: tuple) -> dict[str, Any]:
+    """The values Whoosh indexes and stores for one document."""
+    values: dict[str, Any] = {
+        "id": doc.id,
+        "title": doc.title,
+        "title_f": doc.title,
+        "body": doc.body,
+        "body_f": doc.body,
+    }
+    if doc.date is not None:
+        values["date"] = doc.date
+    if doc.url:
+        values["url"] = doc.url
+    if doc.tags:
+        values["tags"] = ",".join(tag.replace(",", " ") for tag in doc.tags)
+    for spec in extra:
+        value = doc.fields.get(spec.name)
+        if value is None or value == "":
+            continue
+        try:
+            values.update(_convert(spec, value))
+        except (TypeError, ValueError) as exc:
+            raise DocumentError(
+                f"field {spec.name!r}: {exc}", path=doc.source
+            ) from None
+    return values
+
+
+def _convert(spec: Any, value: Any) -> dict[str, Any]:
+    if spec.type == "text":
+        text = str(value)
+        return {spec.name: text, spec.folded_name: text}
+    if spec.type == "keyword":
+        items = value if isinstance(value, (list, tuple, set)) else str(value).split(",")
+        return {spec.name: ",".join(str(v).strip() for v in items if str(v).strip())}
+    if spec.type == "date":
+        if not isinstance(value, _dt.datetime):
+            value = parse_date(value)
+        return {spec.name: value} if value is not None else {}
+    if spec.type == "number":
+        return {spec.name: float(value)}
+    return {spec.name: value}
+
+
+def _looks_like_index(folder: Path) -> bool:
+    return (folder / META_FILE).is_file() or any(folder.glob("_*.toc"))
+
+
+def _remove_index_files(folder: Path) -> None:
+    # Only the files Whoosh ("MAIN_...", "_MAIN_...") and vnsearch write; nothing else.
+    for path in folder.iterdir():
+        if path.is_file() and (path.name == META_FILE or path.name.startswith(("MAIN", "_MAIN"))):
+            path.unlink()
+
+
+def _write_meta(folder: Path, schema: IndexSchema) -> None:
+    meta = {"format": FORMAT_VERSION, "version": __version__, "fields": schema.to_json()}
+    tmp = folder / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / META_FILE)

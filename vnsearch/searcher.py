@@ -1,0 +1,355 @@
+"""Ranked hits with snippets, paging, filters, sorting and "did you mean" suggestions.
+
+A :class:`Searcher` is made once per index and shared: each thread gets its own Whoosh
+searcher, and each search first checks, cheaply, whether the index has a newer commit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from vnsearch import highlight as _hl
+from vnsearch import query as _q
+from vnsearch.errors import QuerySyntaxError, SchemaError
+from vnsearch.schema import FOLDED_SUFFIX
+from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
+
+if TYPE_CHECKING:
+    from vnsearch.index import Index
+
+__all__ = ["Searcher", "Results", "Hit"]
+
+_SORTS = ("relevance", "date", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: its stored fields, rank, score and highlighted snippets."""
+
+    id: str
+    rank: int
+    score: float
+    title: str = ""
+    body: str = field(default="", repr=False)
+    date: _dt.datetime | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    snippets: tuple[_hl.Snippet, ...] = field(default=(), repr=False)
+    title_snippet: _hl.Snippet | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (snippets as HTML strings), ready for JSON."""
+        return {
+            "id": self.id,
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "url": self.url,
+            "tags": list(self.tags),
+            "snippets": [s.to_html() for s in self.snippets],
+            **{k: _plain(v) for k, v in self.fields.items()},
+        }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, _dt.datetime) else value
+
+
+@dataclass(frozen=True)
+class Results:
+    """The hits of one page of a search, with what is needed to show it.
+
+    Iterate it for :class:`Hit` objects; ``total`` counts every matching document.
+    """
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    page: int = 1
+    limit: int = 10
+    parsed: str = ""
+    ignored: tuple[str, ...] = ()
+    suggestion: str | None = None
+    seconds: float = 0.0
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, i: int) -> Hit:
+        return self.hits[i]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [hit.to_dict() for hit in self.hits]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "suggestion": self.suggestion,
+            "ignored": list(self.ignored),
+            "hits": self.to_dicts(),
+        }
+
+    def to_dataframe(self):
+        """The hits as a pandas DataFrame (needs pandas, which vnsearch does not require)."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            from vnsearch.errors import VnsearchError
+
+            raise VnsearchError("to_dataframe() needs pandas: pip install pandas") from None
+        rows = []
+        for hit in self.hits:
+            row = hit.to_dict()
+            row["snippets"] = " … ".join(s.to_text() for s in hit.snippets)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        from vnsearch import display
+
+        return display.results_text(self)
+
+    def _repr_html_(self) -> str:
+        from vnsearch import display
+
+        return display.results_html(self)
+
+
+class Searcher:
+    """Searches one index; safe to share across threads and to keep for the index's life."""
+
+    def __init__(self, index: "Index", settings: SearchSettings = DEFAULT_SETTINGS):
+        self._index = index
+        self.settings = settings
+        self._local = threading.local()
+        self._all: list[Any] = []  # every thread's Whoosh searcher, to close them
+        self._lock = threading.Lock()
+
+    # -- Whoosh searchers, one per thread --------------------------------------------------
+
+    def _whoosh(self) -> Any:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._index.whoosh_index.searcher()
+            self._remember(searcher)
+        elif not searcher.up_to_date():
+            fresh = searcher.refresh()
+            if fresh is not searcher:
+                self._forget(searcher)
+                self._remember(fresh)
+                searcher = fresh
+        self._local.searcher = searcher
+        return searcher
+
+    def _remember(self, searcher: Any) -> None:
+        with self._lock:
+            self._all.append(searcher)
+
+    def _forget(self, searcher: Any) -> None:
+        with self._lock:
+            if searcher in self._all:
+                self._all.remove(searcher)
+
+    def refresh(self) -> None:
+        """See the latest commit (searches check for one by themselves, too)."""
+        self._whoosh()
+
+    def close(self) -> None:
+        with self._lock:
+            for searcher in self._all:
+                searcher.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- searching ------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        page: int = 1,
+        fields: Sequence[str] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        sort: str | None = None,
+        *,
+        strict: bool = False,
+        snippets: bool = True,
+        suggest: bool = True,
+        **settings: Any,
+    ) -> Results:
+        """Search with the query language of :mod:`vnsearch.query`.
+
+        ``fields`` limits bare words to some text fields; ``filters`` maps field names to a
+        value (``{"tags": "thoi-su"}``), a list of values (any of them), a ``(low, high)``
+        pair or a comparison string (``{"date": ">=2020-07"}``); ``sort`` is ``"relevance"``
+        (the default), ``"date"``/``"newest"``, ``"oldest"``, or a sortable field name
+        (``"-views"`` for descending). Other keyword arguments override
+        :class:`~vnsearch.settings.SearchSettings` for this search.
+        """
+        started = time.perf_counter()
+        limit, page = _positive(limit, "limit"), _positive(page, "page")
+        options = self.settings.with_options(**settings) if settings else self.settings
+        schema = self._index.schema
+        if fields is not None:
+            fields = _check_fields(fields, schema)
+        parsed = _q.parse(query, schema, strict=strict)
+        searcher = self._whoosh()
+        reader = searcher.reader()
+        wquery, terms = _q.build(parsed, schema, settings=options, reader=reader, fields=fields)
+        ignored = list(parsed.ignored)
+        if terms.truncated:
+            ignored.append(f"words after the first {options.max_terms}")
+        filter_query = _filters(filters, schema) if filters else None
+        if wquery is None:
+            if filter_query is None:
+                return Results(query, (), 0, page, limit, "", tuple(ignored), None, time.perf_counter() - started)
+            wquery = wq.Every()
+        sortedby, reverse = _sorting(sort, schema)
+        weighting = BM25F(B=options.b, K1=options.k1)
+        with searcher.__class__(reader, weighting=weighting, closereader=False) as scoring:
+            page_results = scoring.search_page(
+                wquery, page, pagelen=limit, filter=filter_query, sortedby=sortedby, reverse=reverse
+            )
+            total = page_results.total
+            hits = tuple(
+                self._hit(page_results.offset + i + 1, hit, terms, snippets, options)
+                for i, hit in enumerate(page_results)
+            )
+        suggestion = None
+        if suggest and not parsed.is_empty:
+            from vnsearch.suggest import suggest as _suggest
+
+            suggestion = _suggest(parsed, hits, reader, schema)
+        return Results(
+            query=query,
+            hits=hits,
+            total=total,
+            page=page,
+            limit=limit,
+            parsed=str(wquery),
+            ignored=tuple(ignored),
+            suggestion=suggestion,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _hit(self, rank: int, hit: Any, terms: _q.QueryTerms, snippets: bool, options: SearchSettings) -> Hit:
+        stored = hit.fields()
+        title, body = stored.pop("title", ""), stored.pop("body", "")
+        score = hit.score or 0.0
+        if options.all_words_first and score >= _q._ALL_WORDS_BONUS:
+            score -= _q._ALL_WORDS_BONUS  # the tier bonus orders hits; the score shown is BM25
+        tags = stored.pop("tags", "") or ""
+        fragments: tuple[_hl.Snippet, ...] = ()
+        title_snippet = None
+        if snippets:
+            title_snippet = _hl.whole_snippet(title, _hl.find_spans(title, terms.exact, terms.folded), field="title")
+            fragments = _hl.make_snippets(body, _hl.find_spans(body, terms.exact, terms.folded))
+            if not fragments:
+                lead = _hl.lead_snippet(body)
+                fragments = (lead,) if lead else ()
+        return Hit(
+            id=stored.pop("id"),
+            rank=rank,
+            score=score,
+            title=title,
+            body=body,
+            date=stored.pop("date", None),
+            url=stored.pop("url", None),
+            tags=tuple(t for t in tags.split(",") if t),
+            fields=stored,
+            snippets=fragments,
+            title_snippet=title_snippet,
+        )
+
+
+def _positive(value: int, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1, not {number}")
+    return number
+
+
+def _check_fields(fields: Sequence[str], schema: Any) -> tuple[str, ...]:
+    if isinstance(fields, str):
+        fields = [fields]
+    text_fields = schema.text_fields
+    for name in fields:
+        if name not in text_fields:
+            raise SchemaError(f"{name!r} is not a text field of this index ({', '.join(text_fields)})")
+    return tuple(fields)
+
+
+def _filters(filters: Mapping[str, Any], schema: Any) -> wq.Query | None:
+    """A Whoosh filter from ``{"field": value}`` conditions, all of which must hold."""
+    clauses: list[wq.Query] = []
+    for name, value in filters.items():
+        if name not in schema or name.endswith(FOLDED_SUFFIX):
+            raise SchemaError(f"cannot filter on {name!r}: not a field of this index")
+        values = list(value) if isinstance(value, (list, set, frozenset)) else [value]
+        alternatives = [_filter_one(name, v, schema) for v in values]
+        clauses.append(wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
+    return wq.And(clauses) if len(clauses) > 1 else (clauses[0] if clauses else None)
+
+
+def _filter_one(name: str, value: Any, schema: Any) -> wq.Query:
+    kind = schema[name].type
+    if isinstance(value, tuple) and len(value) == 2:
+        low, high = (None if v is None else _bound_text(v) for v in value)
+        text = f"[{low or '*'} TO {high or '*'}]"
+    elif isinstance(value, (_dt.date, _dt.datetime)):
+        text = _bound_text(value)
+    else:
+        text = str(value)
+    if kind == "text":
+        parsed = _q.parse(f'{name}:"{text}"', schema, strict=True)
+    else:
+        parsed = _q.parse(f"{name}:{text}" if " " not in text or text.startswith(("[", "{")) else f'{name}:"{text}"', schema, strict=True)
+    if kind not in ("text",) and not isinstance(parsed.tree.must[0] if parsed.tree.must else None, _q.FilterClause):
+        raise QuerySyntaxError(f"cannot filter {name} on {value!r}", str(value), 0)
+    q, _ = _q.build(parsed, schema)
+    if q is None:
+        raise QuerySyntaxError(f"cannot filter {name} on {value!r}", str(value), 0)
+    return q
+
+
+def _bound_text(value: Any) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _sorting(sort: str | None, schema: Any) -> tuple[str | None, bool]:
+    if sort in (None, "", "relevance"):
+        return None, False
+    if sort in ("date", "newest"):
+        return "date", True
+    if sort == "oldest":
+        return "date", False
+    name = sort.lstrip("-")
+    if name not in schema or schema[name].type not in ("date", "number", "keyword", "id"):
+        raise SchemaError(f"cannot sort by {sort!r}: use relevance, date, oldest or a date or number field")
+    return name, sort.startswith("-")
+

@@ -1,0 +1,53 @@
+"""Search settings and their defaults, in one place.
+
+The defaults were chosen with ``benchmarks/quality.py`` on XQuAD Vietnamese; see
+``benchmarks/README.md`` for the table of what was measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+__all__ = ["SearchSettings", "DEFAULT_SETTINGS"]
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How queries are built and scored.
+
+    Weights multiply BM25 scores: a query syllable matches its accented form in the exact
+    field (``exact_weight``, only when the user typed accents) and its folded form in the
+    folded twin (``folded_weight``); whole words such as ``hải_phòng`` add ``word_weight``.
+    """
+
+    title_weight: float = 2.0
+    body_weight: float = 1.0
+    other_weight: float = 1.0  # extra text fields declared at creation
+    exact_weight: float = 1.0
+    folded_weight: float = 1.0
+    word_weight: float = 1.0
+    k1: float = 1.2
+    b: float = 0.75
+    # Documents matching every query word rank above partial matches.
+    all_words_first: bool = True
+    max_terms: int = 64  # words of a query searched; the rest is ignored (and said so)
+    max_expansions: int = 200  # terms a prefix or fuzzy word may expand to
+
+    def with_options(self, **options: Any) -> "SearchSettings":
+        """A copy with some settings changed; unknown names raise ``TypeError``."""
+        known = {f.name for f in fields(self)}
+        unknown = set(options) - known
+        if unknown:
+            raise TypeError(f"unknown search settings: {', '.join(sorted(unknown))}")
+        return replace(self, **options)
+
+    def field_weight(self, name: str) -> float:
+        if name == "title":
+            return self.title_weight
+        if name == "body":
+            return self.body_weight
+        return self.other_weight
+
+
+DEFAULT_SETTINGS = SearchSettings()

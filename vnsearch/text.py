@@ -1,0 +1,210 @@
+"""Pure functions on Vietnamese strings: normalisation and folding (no Whoosh here).
+
+Two forms of a text matter to search:
+
+* the *normal* form (:func:`normalize`): Unicode NFC, look-alikes of ``Đ`` replaced by ``Đ``,
+  and one tone-mark placement for ``oa``, ``oe`` and ``uy``. vnsearch uses the "new" placement,
+  the tone on the second vowel of an open syllable (``hoà``, ``khoẻ``, ``thuỷ``), because it is the
+  form pyvi's word dictionary is written in; ``hòa``, ``khỏe`` and ``thủy`` become those;
+* the *folded* form (:func:`fold`): lower case, no diacritics, ``đ`` -> ``d``, every other
+  non-ASCII letter through unidecode, and the spelling variants ``y``/``i`` merged (see
+  :func:`fold_syllable`), so that a query typed without accents finds accented text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+__all__ = [
+    "normalize",
+    "normalize_with_offsets",
+    "fold",
+    "fold_syllable",
+    "strip_diacritics",
+    "is_folded",
+]
+
+# Look-alikes of the capital D with stroke: Icelandic eth and African D.
+_D_LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u0189": "\u0110"})
+
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # grave, acute, hook above, tilde, dot below
+
+
+def _toned(base: str, tone: str) -> str:
+    return unicodedata.normalize("NFC", base + tone)
+
+
+# "hòa" -> "hoà": a toned o or u followed by a, e (after o) or y (after u) that ends the syllable.
+_OLD_PLACEMENT: dict[str, str] = {}
+for _tone in _TONES:
+    for _first, _seconds in (("o", "ae"), ("u", "y")):
+        for _f in (_first, _first.upper()):
+            for _s in _seconds + _seconds.upper():
+                _OLD_PLACEMENT[_toned(_f, _tone) + _s] = _f + _toned(_s, _tone)
+
+_OLD_PLACEMENT_RE = re.compile(
+    # not after q ("quý" has its tone on y in both styles) and not before another letter
+    r"(?<![qQ])(?:" + "|".join(sorted(_OLD_PLACEMENT)) + r")(?![^\W\d_])"
+)
+
+
+def _place_tones(text: str) -> str:
+    return _OLD_PLACEMENT_RE.sub(lambda m: _OLD_PLACEMENT[m.group(0)], text)
+
+
+def normalize(text: str) -> str:
+    """Return the normal form of ``text``: NFC, ``Đ`` look-alikes fixed, new tone placement.
+
+    Idempotent, and NFD input gives the same result as NFC input.
+
+    >>> normalize("Hòa bình") == normalize("Hoà bình") == "Hoà bình"
+    True
+    >>> normalize("thủy lợi, sức khỏe, QUÝ")
+    'thuỷ lợi, sức khoẻ, QUÝ'
+    >>> normalize("\\u00d0\u1ea3ng") == "Đảng"
+    True
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _place_tones(text.translate(_D_LOOKALIKES))
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """Return ``(normalize(text), offsets)`` where ``offsets[i]`` is the index in ``text`` of
+    the normalised character ``i`` (with one extra entry for the end), or ``None`` when the
+    two strings line up character for character (the usual case: the input was NFC).
+
+    >>> normalize_with_offsets("hoà")
+    ('hoà', None)
+    >>> normalize_with_offsets("ho\\u0300a")
+    ('hoà', [0, 1, 3, 4])
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return normalize(text), None
+    # Compose each run that starts at a base character on its own, so each output
+    # character is known to come from one span of the input.
+    out: list[str] = []
+    offsets: list[int] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or unicodedata.combining(text[i]) == 0:
+            piece = unicodedata.normalize("NFC", text[start:i])
+            out.append(piece)
+            offsets.extend([start] * len(piece))
+            start = i
+    offsets.append(len(text))
+    normal = "".join(out)
+    # Tone placement and the Đ table swap characters one for one, so offsets still hold.
+    return _place_tones(normal.translate(_D_LOOKALIKES)), offsets
+
+
+def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """Map a span of the normalised text back to the original text."""
+    if offsets is None:
+        return start, end
+    return offsets[start], offsets[end]
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0xC0, 0x1EFA):
+        ch = chr(cp)
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = decomposed[0]
+        if (
+            len(decomposed) > 1
+            and base.isascii()
+            and base.isalpha()
+            and all(unicodedata.combining(c) for c in decomposed[1:])
+        ):
+            table[cp] = base.lower()
+    table[ord("đ")] = table[ord("Đ")] = "d"
+    table[0x00D0] = table[0x0189] = "d"
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+# The open syllables whose final i may be written y: kỹ/kĩ, lý/lí, mỹ/mĩ, sỹ/sĩ, tỷ/tỉ, quý/quí, hy/hi.
+_Y_AS_I_RE = re.compile(r"^(h|k|l|m|qu|s|t)y$")
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese diacritics (``đ`` -> ``d``) and fold other letters with unidecode.
+
+    Case is kept.
+
+    >>> strip_diacritics("Đảng ủy Khối")
+    'Dang uy Khoi'
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    stripped = text.translate(_FOLD_TABLE_CASED)
+    if stripped.isascii():
+        return stripped
+    return _unidecode(stripped)
+
+
+def _build_cased_table() -> dict[int, str]:
+    table = {}
+    for cp, base in _FOLD_TABLE.items():
+        table[cp] = base.upper() if chr(cp).isupper() else base
+    return table
+
+
+_FOLD_TABLE_CASED = _build_cased_table()
+
+
+def _unidecode(text: str) -> str:
+    from unidecode import unidecode  # imported on first non-Vietnamese letter only
+
+    return unidecode(text)
+
+
+def fold_syllable(syllable: str) -> str:
+    """Merge the ``y``/``i`` spelling variants of an already folded syllable.
+
+    Vietnamese writes the final vowel of some open syllables either way for one word:
+    ``kỹ``/``kĩ``, ``lý``/``lí``, ``mỹ``/``mĩ``, ``sỹ``/``sĩ``, ``tỷ``/``tỉ``, ``quý``/``quí``,
+    ``hy``/``hi``. The rule: a syllable made of exactly one of the initials h, k, l, m, qu, s, t
+    and the vowel ``y`` folds to the same initial and ``i``. Nothing else changes, so different
+    words stay apart: ``tay``/``tai``, ``thuy``/``thui``, ``my``/``may``.
+
+    >>> [fold_syllable(s) for s in ["ky", "ly", "quy", "tay", "y", "thuy"]]
+    ['ki', 'li', 'qui', 'tay', 'y', 'thuy']
+    """
+    if len(syllable) <= 3 and syllable.endswith("y") and _Y_AS_I_RE.match(syllable):
+        return syllable[:-1] + "i"
+    return syllable
+
+
+@functools.lru_cache(maxsize=65536)
+def fold(token: str) -> str:
+    """Return the folded form of a token (a syllable, an ``_``-joined word, a number, a URL).
+
+    Idempotent. Vietnamese letters go through a table; other non-ASCII letters through
+    unidecode; ``y``/``i`` variants merge per syllable (:func:`fold_syllable`).
+
+    >>> fold("Đảng")
+    'dang'
+    >>> fold("Kỹ_thuật") == fold("kĩ_thuật") == "ki_thuat"
+    True
+    >>> fold("Tiếng Việt Ελληνικά")
+    'tieng viet ellenika'
+    """
+    folded = token.lower().translate(_FOLD_TABLE)
+    if not folded.isascii():
+        folded = _unidecode(unicodedata.normalize("NFC", folded)).lower()
+    if "y" not in folded:
+        return folded
+    if "_" in folded:
+        return "_".join(fold_syllable(part) for part in folded.split("_"))
+    return fold_syllable(folded)
+
+
+def is_folded(token: str) -> bool:
+    """True when ``token`` is already in folded form (typed without accents, lower case)."""
+    return fold(token) == token
+
