@@ -157,6 +157,16 @@ class VietnameseTokenizer(Tokenizer):
     def __init__(self, words: bool = True):
         self.words = words
 
+    def __eq__(self, other: object) -> bool:
+        # Whoosh's Tokenizer compares classes only; settings matter here.
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.words))
+
+    def __repr__(self) -> str:
+        return f"VietnameseTokenizer(words={self.words})"
+
     def __call__(  # noqa: PLR0913 - Whoosh's tokenizer signature
         self,
         value: str,

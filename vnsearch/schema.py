@@ -109,7 +109,7 @@ class IndexSchema:
             elif spec.type == "date":
                 whoosh_fields[spec.name] = wf.DATETIME(stored=True, sortable=True)
             elif spec.type == "number":
-                whoosh_fields[spec.name] = wf.NUMERIC(numtype=float, stored=True, sortable=True)
+                whoosh_fields[spec.name] = wf.NUMERIC(numtype=float, stored=True, sortable=True, default=0)
             else:
                 whoosh_fields[spec.name] = wf.STORED()
         return wf.Schema(**whoosh_fields)
