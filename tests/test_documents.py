@@ -666,13 +666,13 @@ def test_documents_from():
 
 def test_documents_from_errors_name_the_record_index():
     records = [{"body": "một"}, {"url": "x"}, "không phải dict", {"body": "bốn"}]
-    with pytest.raises(DocumentError, match=r"^record 1: has no text"):
+    with pytest.raises(DocumentError, match=r"^record 2: has no text"):
         list(documents_from(records))
     skipped: list[SkippedRecord] = []
     docs = list(documents_from(records, errors="skip", on_skip=skipped.append))
     assert [d.body for d in docs] == ["một", "bốn"]
-    assert [(s.path, s.line) for s in skipped] == [(None, 1), (None, 2)]
-    assert str(skipped[1]) == "record 2: expected a dict or a Document, found a string"
+    assert [(s.path, s.line) for s in skipped] == [(None, 2), (None, 3)]  # 1-based, like lines
+    assert str(skipped[1]) == "record 3: expected a dict or a Document, found a string"
 
 
 def test_formats_constant():

@@ -1518,11 +1518,11 @@ def documents_from(
 
     A dict without an id gets a content hash ("doc-3f2a..."), stable however the records are
     ordered; identical records therefore share an id, and an index keeps one of them. Errors
-    name the record by its 0-based position ("record 3: has no text ..."); ``errors`` and
-    ``on_skip`` work as in `load`.
+    name the record by its 1-based position, like a line ("record 3: has no text ..." is the
+    third); ``errors`` and ``on_skip`` work as in `load`.
     """
     policy = _Policy(errors, on_skip)
-    for index, record in enumerate(records):
+    for index, record in enumerate(records, 1):
         if isinstance(record, Document):
             yield record
             continue
