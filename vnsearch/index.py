@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from vnsearch import __version__
-from vnsearch.documents import Document, SkippedRecord, load, parse_date
+from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
 from vnsearch.errors import (
     DocumentError,
     IndexLockedError,
@@ -207,7 +207,9 @@ class Index:
         """
         _check_errors(errors)
         run = _Run()
-        docs = _documents_from_records(records, errors, run.skipped.append, record_options)
+        if isinstance(records, (Mapping, Document)):
+            records = [records]
+        docs = documents_from(records, errors=errors, on_skip=run.skipped.append, **record_options)
         return self._write(docs, run, batch_size, progress)
 
     update = add  # upsert by id: adding a document whose id exists replaces it
@@ -407,31 +409,6 @@ def _progress_of(run: _Run) -> Progress:
 def _check_errors(errors: str) -> None:
     if errors not in ("strict", "skip"):
         raise ValueError(f"errors must be 'strict' or 'skip', not {errors!r}")
-
-
-def _documents_from_records(
-    records: Iterable[Mapping[str, Any] | Document],
-    errors: str,
-    on_skip: Callable[[SkippedRecord], None],
-    options: Mapping[str, Any],
-) -> Iterator[Document]:
-    """Documents from dicts or Documents; a bad record is raised or skipped (``errors``)."""
-    if isinstance(records, (Mapping, Document)):
-        records = [records]
-    for number, record in enumerate(records, 1):
-        if isinstance(record, Document):
-            yield record
-            continue
-        try:
-            if not isinstance(record, Mapping):
-                raise DocumentError(f"is a {type(record).__name__}, not a dict or Document", line=number)
-            yield Document.from_record(record, source=f"record {number}", **options)
-        except DocumentError as exc:
-            if errors == "strict":
-                if exc.line is None and exc.path is None:
-                    raise DocumentError(exc.reason, line=number) from None
-                raise
-            on_skip(SkippedRecord(path=None, line=number, reason=exc.reason))
 
 
 def _whoosh_values(doc: Document, extra: tuple) -> dict[str, Any]:

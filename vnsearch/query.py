@@ -433,27 +433,31 @@ class _Builder:
             return (scope,)
         return self.fields or self.schema.text_fields
 
-    def node(self, node: Node) -> tuple[wq.Query | None, list[wq.Query]]:
-        """A node's query, and the sub-queries that must all match for "all words first"."""
+    def node(self, node: Node) -> tuple[list[wq.Query], list[wq.Query]]:
+        """A node's scoring queries (to be OR-ed), and the queries that must all match
+        for the node to count as "all words" found."""
         if isinstance(node, Group):
-            return self.group(node), []
+            q = self.group(node)
+            return ([q], [q]) if q is not None else ([], [])
         if isinstance(node, FilterClause):
-            return self.filter(node), []
+            q = self.filter(node)
+            return ([q], [q]) if q is not None else ([], [])
         return self.text(node)
 
-    def group(self, group: Group, top: bool = False) -> wq.Query | None:
-        must = [q for q in (self.node(n)[0] for n in group.must) if q is not None]
+    def group(self, group: Group) -> wq.Query | None:
+        must = [_or(qs) for qs, _ in map(self.node, group.must) if qs]
         should: list[wq.Query] = []
         required: list[wq.Query] = []
         for n in group.should:
-            q, words = self.node(n)
-            if q is not None:
-                should.append(q)
-                required.extend(words if words else [q])
-        must_not = [q for q in (self.node(n)[0] for n in group.must_not) if q is not None]
+            queries, words = self.node(n)
+            should.extend(queries)
+            required.extend(words)
+        saved, self.terms = self.terms, QueryTerms()  # excluded words are not highlighted
+        must_not = [_or(qs) for qs, _ in map(self.node, group.must_not) if qs]
+        self.terms = saved
         if self.settings.all_words_first and len(required) > 1:
             should.append(wq.ConstantScoreQuery(wq.And(required), _ALL_WORDS_BONUS))
-        optional = wq.Or(should) if len(should) > 1 else (should[0] if should else None)
+        optional = _or(should) if should else None
         if must:
             core: wq.Query | None = wq.And(must) if len(must) > 1 else must[0]
             if optional is not None:
@@ -461,8 +465,7 @@ class _Builder:
         else:
             core = optional
         if must_not:
-            negative = wq.Or(must_not) if len(must_not) > 1 else must_not[0]
-            core = wq.AndNot(core if core is not None else wq.Every(), negative)
+            core = wq.AndNot(core if core is not None else wq.Every(), _or(must_not))
         return core
 
     def filter(self, clause: FilterClause) -> wq.Query | None:
@@ -489,34 +492,32 @@ class _Builder:
             startexcl=not clause.low_inclusive, endexcl=not clause.high_inclusive,
         )
 
-    def text(self, clause: TextClause) -> tuple[wq.Query | None, list[wq.Query]]:
+    def text(self, clause: TextClause) -> tuple[list[wq.Query], list[wq.Query]]:
         fields = self.text_fields(clause.field)
         if clause.kind in ("prefix", "fuzzy"):
-            return self.expanding(clause, fields), []
+            q = self.expanding(clause, fields)
+            return ([q], [q]) if q is not None else ([], [])
         syllables, words = _analyse_query(clause.text)
         room = self.settings.max_terms - self.count
-        if room <= 0:
-            self.terms.truncated = True
-            return None, []
         if len(syllables) > room:
-            syllables = syllables[:room]
+            syllables = syllables[: max(room, 0)]
             self.terms.truncated = True
         self.count += len(syllables)
         if not syllables:
-            return None, []
+            return [], []
         if clause.kind == "phrase" and len(syllables) > 1:
             q = self.phrase(syllables, fields, clause.slop)
-            return q, [q]
+            return [q], [q]
         groups = [self.syllable(s, fields) for s in syllables]
-        bonus = self.words(syllables, words, fields)
-        parts = groups + bonus
-        return (wq.Or(parts) if len(parts) > 1 else parts[0]), groups
+        flat = [term for group in groups for term in group]
+        required = [_or(g) if g else wq.NullQuery for g in groups]
+        return flat + self.words(syllables, words, fields), required
 
     def weights(self, name: str) -> tuple[float, float]:
         w = self.settings.field_weight(name)
         return w * self.settings.exact_weight, w * self.settings.folded_weight
 
-    def syllable(self, syllable: str, fields: tuple[str, ...]) -> wq.Query:
+    def syllable(self, syllable: str, fields: tuple[str, ...]) -> list[wq.Query]:
         exact, folded = syllable.lower(), _text.fold(syllable)
         accented = folded != exact
         self.terms.folded.add(folded)
@@ -526,9 +527,15 @@ class _Builder:
         for name in fields:
             we, wf = self.weights(name)
             if accented:
-                subs.append(wq.Term(name, exact, boost=we))
-            subs.append(wq.Term(name + FOLDED_SUFFIX, folded, boost=wf))
-        return wq.Or(subs) if len(subs) > 1 else subs[0]
+                subs.extend(self.term(name, exact, we))
+            subs.extend(self.term(name + FOLDED_SUFFIX, folded, wf))
+        return subs
+
+    def term(self, fieldname: str, text: str, boost: float) -> list[wq.Term]:
+        """The term query, or nothing when the index does not hold the term (fewer matchers)."""
+        if self.reader is not None and not self.reader.doc_frequency(fieldname, text):
+            return []
+        return [wq.Term(fieldname, text, boost=boost)]
 
     def words(self, syllables: list[str], words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
         """Terms for the words among the syllables: pyvi's (typed with accents) and every run
@@ -542,8 +549,10 @@ class _Builder:
         for name in fields:
             we, wf = self.weights(name)
             ww = self.settings.word_weight
-            subs.extend(wq.Term(name, w, boost=we * ww) for w in sorted(exact_words))
-            subs.extend(wq.Term(name + FOLDED_SUFFIX, w, boost=wf * ww) for w in sorted(folded_words))
+            for w in sorted(exact_words):
+                subs.extend(self.term(name, w, we * ww))
+            for w in sorted(folded_words):
+                subs.extend(self.term(name + FOLDED_SUFFIX, w, wf * ww))
         self.terms.exact.update(exact_words)
         self.terms.folded.update(folded_words)
         return subs
@@ -561,7 +570,7 @@ class _Builder:
             if accented:
                 subs.append(wq.Phrase(name, exact, slop=slop, boost=we))
             subs.append(wq.Phrase(name + FOLDED_SUFFIX, folded, slop=slop, boost=wf))
-        return wq.Or(subs) if len(subs) > 1 else subs[0]
+        return _or(subs)
 
     def expanding(self, clause: TextClause, fields: tuple[str, ...]) -> wq.Query | None:
         """Prefix and fuzzy words, expanded against the folded vocabulary (capped)."""
@@ -586,7 +595,7 @@ class _Builder:
         if not subs:
             # Nothing in the vocabulary: a term that matches nothing keeps the query honest.
             return wq.Term(fields[0] + FOLDED_SUFFIX, folded)
-        return wq.Or(subs) if len(subs) > 1 else subs[0]
+        return _or(subs)
 
     def expand(self, fieldname: str, text: str, clause: TextClause) -> list[str]:
         if self.reader is None:
@@ -606,6 +615,10 @@ class _Builder:
             found.sort(key=lambda t: -self.reader.doc_frequency(fieldname, t))
             found = found[:limit]
         return found
+
+
+def _or(queries: list[wq.Query]) -> wq.Query:
+    return wq.Or(queries) if len(queries) > 1 else queries[0]
 
 
 def _analyse_query(text: str) -> tuple[list[str], list[str]]:
@@ -630,5 +643,5 @@ def build(
     """The Whoosh query for a parsed query, and the terms it looks for."""
     chosen = tuple(fields) if fields else None
     builder = _Builder(schema, settings, reader, chosen)
-    q = builder.group(parsed.tree, top=True)
+    q = builder.group(parsed.tree)
     return q, builder.terms

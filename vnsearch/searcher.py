@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
-from whoosh.scoring import BM25F
+from vnsearch.scoring import BM25
 
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
@@ -223,15 +223,18 @@ class Searcher:
                 return Results(query, (), 0, page, limit, "", tuple(ignored), None, time.perf_counter() - started)
             wquery = wq.Every()
         sortedby, reverse = _sorting(sort, schema)
-        weighting = BM25F(B=options.b, K1=options.k1)
+        weighting = BM25(B=options.b, K1=options.k1)
         with searcher.__class__(reader, weighting=weighting, closereader=False) as scoring:
-            page_results = scoring.search_page(
-                wquery, page, pagelen=limit, filter=filter_query, sortedby=sortedby, reverse=reverse
+            # optimize=False: visit every match, so the total is counted in the same pass.
+            found = scoring.search(
+                wquery, limit=page * limit, filter=filter_query, sortedby=sortedby,
+                reverse=reverse, optimize=False,
             )
-            total = page_results.total
+            total = len(found)
+            offset = (page - 1) * limit
             hits = tuple(
-                self._hit(page_results.offset + i + 1, hit, terms, snippets, options)
-                for i, hit in enumerate(page_results)
+                self._hit(offset + i + 1, hit, terms, snippets, options)
+                for i, hit in enumerate(found[offset : offset + limit])
             )
         suggestion = None
         if suggest and not parsed.is_empty:
