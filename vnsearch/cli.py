@@ -1,0 +1,479 @@
+"""The ``vnsearch`` command: index files, search an index, show its statistics.
+
+Errors become one line on stderr (what went wrong, where, what to do) and an exit status:
+2 for a wrong command line, 1 for other errors, 130 when interrupted. ``--debug`` adds the
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from vnsearch import __version__
+from vnsearch.errors import (
+    DocumentError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    QuerySyntaxError,
+    SchemaError,
+    VnsearchError,
+)
+
+__all__ = ["ProgressBar", "build_parser", "main"]
+
+EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+_FIELD_TYPES = ("text", "keyword", "date", "number", "stored")  # as in vnsearch.schema.FIELD_TYPES
+_SKIPPED_SHOWN = 5  # skipped records listed in the summary; the rest are counted
+_GZIP_RATIO = 3.5  # typical expansion of gzipped text, to estimate its size unpacked
+_BYTES_PER_CHAR = 1.4  # first guess for Vietnamese UTF-8 with some markup, refined as files finish
+_PROGRESS_DELAY = 1.0  # seconds before the progress bar appears: quick runs stay quiet
+_TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".json", ".csv", ".tsv"}
+
+_EXAMPLES_INDEX = """\
+examples:
+  vnsearch index sample_corpus --index news-index
+  vnsearch index articles.jsonl --index news-index --body-field content --field author:text
+  vnsearch index dump.csv --index news-index --errors skip --field views:number
+"""
+_EXAMPLES_SEARCH = """\
+examples:
+  vnsearch search "đảng ủy hải phòng"                 (the sample corpus)
+  vnsearch search "hai phong" --index news-index --limit 5
+  vnsearch search 'title:"ban chấp hành"' --sort date --json
+  vnsearch search "hội nghị" --corpus articles.jsonl --page 2
+"""
+
+
+# -- argument parsing -------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _field_spec(text: str) -> tuple[str, str]:
+    name, sep, kind = text.partition(":")
+    if not sep or not name or kind not in _FIELD_TYPES:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME:TYPE with TYPE one of {', '.join(_FIELD_TYPES)}, got {text!r}"
+        )
+    return name, kind
+
+
+def _add_loader_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("reading files")
+    add = group.add_argument
+    add("--format", metavar="FMT", help="read every file as FMT (txt, md, jsonl, json, csv, tsv) whatever its suffix")
+    add("--encoding", metavar="CODEC", help="text encoding of the files (default: UTF-8, or UTF-16 with a BOM)")
+    add("--id-field", metavar="KEY", help="record key of the document id (default: id, _id or doc_id)")
+    add("--title-field", metavar="KEY", help="record key of the title (default: title, headline or name)")
+    add("--body-field", metavar="KEY", help="record key of the text (default: body, text or content)")
+    add("--date-field", metavar="KEY", help="record key of the date (default: date, published, time or datetime)")
+    add("--url-field", metavar="KEY", help="record key of the URL (default: url or link)")
+    add("--tags-field", metavar="KEY", help="record key of the tags (default: tags, tag, category or categories)")
+    add("--errors", choices=("strict", "skip"), default="strict",
+        help="on a bad record: stop (strict, the default) or leave it out and report it (skip)")
+
+
+def _loader_options(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("format", "encoding", "id_field", "title_field", "body_field", "date_field", "url_field", "tags_field")
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``vnsearch`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's default must not undo "vnsearch --debug search ...".
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback when something fails")
+    parser = argparse.ArgumentParser(
+        prog="vnsearch",
+        description="Full-text search for Vietnamese text: accent-insensitive, word-aware.",
+        epilog="Run 'vnsearch COMMAND --help' for the options of a command.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"vnsearch {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+
+    index = commands.add_parser(
+        "index", parents=[common], formatter_class=raw, epilog=_EXAMPLES_INDEX,
+        help="index files or folders (.txt .md .jsonl .json .csv .tsv, optionally .gz)",
+        description="Index files or folders into an index folder. Documents whose id is already "
+        "in the index replace it. Interrupting keeps everything up to the last commit.",
+    )
+    index.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder of documents")
+    index.add_argument("--index", required=True, metavar="DIR", help="the index folder (created if needed)")
+    index.add_argument("--field", action="append", type=_field_spec, default=[], metavar="NAME:TYPE",
+                       help="declare an extra field; TYPE is text, keyword, date, number or stored (repeatable)")
+    index.add_argument("--overwrite", action="store_true",
+                       help="replace the index in DIR instead of adding to it")
+    index.add_argument("--batch-size", type=_positive_int, default=5000, metavar="N",
+                       help="documents per commit (default: 5000)")
+    index.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="no progress bar (it is shown only on a terminal anyway)")
+    _add_loader_options(index)
+    index.set_defaults(run=_run_index)
+
+    search = commands.add_parser(
+        "search", parents=[common], formatter_class=raw, epilog=_EXAMPLES_SEARCH,
+        help="search an index, a corpus, or the sample corpus",
+        description="Search an index folder (--index), a corpus file or folder (--corpus, indexed "
+        "once into a cache), or, with neither, the sample corpus. See the README for the query syntax.",
+    )
+    search.add_argument("query", metavar="QUERY", help="the query, e.g. 'đảng ủy' or 'title:\"hải phòng\" date:>=2020'")
+    where = search.add_mutually_exclusive_group()
+    where.add_argument("--index", metavar="DIR", help="an index folder made by 'vnsearch index'")
+    where.add_argument("--corpus", metavar="PATH", help="a file or folder of documents, indexed on first use and cached")
+    search.add_argument("--field", action="append", dest="fields", metavar="F",
+                        help="search bare words in text field F only (repeatable)")
+    search.add_argument("--limit", type=_positive_int, default=10, metavar="N", help="results per page (default: 10)")
+    search.add_argument("--page", type=_positive_int, default=1, metavar="N", help="page of results (default: 1)")
+    search.add_argument("--sort", metavar="ORDER",
+                        help="relevance (default), date (newest first), oldest, or a date or number field (-FIELD: descending)")
+    search.add_argument("--json", action="store_true", help="print one JSON object: total, suggestion, hits")
+    search.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="highlight matches in colour: auto (on a terminal, unless NO_COLOR is set), always, never")
+    _add_loader_options(search)
+    search.set_defaults(run=_run_search)
+
+    stats = commands.add_parser(
+        "stats", parents=[common], help="show the size and fields of an index",
+        description="Show the documents, terms, size on disk, segments and fields of an index.",
+    )
+    stats.add_argument("--index", required=True, metavar="DIR", help="the index folder")
+    stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
+    stats.set_defaults(run=_run_stats)
+    return parser
+
+
+# -- vnsearch index ---------------------------------------------------------------------------
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal: percent, documents, documents/s and time left.
+
+    The total is estimated from the size of the input files; the bytes-per-character ratio
+    is refined each time a path finishes. Nothing is drawn for the first ``delay`` seconds, so
+    quick runs stay quiet.
+    """
+
+    def __init__(self, stream: IO[str], total_bytes: int, *, delay: float = 1.0, width: int = 24):
+        self.stream = stream
+        self.total_bytes = total_bytes
+        self.delay = delay
+        self.width = width
+        self.bytes_per_char = _BYTES_PER_CHAR
+        self.drawn = False
+        # Counts of the paths already done; each add_path call counts from zero.
+        self._documents = self._characters = 0
+        self._bytes_done = 0
+        self._started = time.perf_counter()
+
+    def path_done(self, report: Any, path_bytes: int) -> None:
+        self._documents += report.added
+        self._characters += report.characters
+        self._bytes_done += path_bytes
+        if self._characters:
+            self.bytes_per_char = self._bytes_done / self._characters
+
+    def __call__(self, progress: Any) -> None:
+        seconds = time.perf_counter() - self._started
+        if seconds < self.delay:
+            return
+        self.draw(self._documents + progress.documents, self._characters + progress.characters, seconds)
+
+    def line(self, documents: int, characters: int, seconds: float) -> str:
+        expected = max(1.0, self.total_bytes / self.bytes_per_char)
+        fraction = min(characters / expected, 0.99)
+        filled = int(fraction * self.width)
+        bar = "=" * filled + (">" if filled < self.width else "") + " " * max(0, self.width - filled - 1)
+        rate = documents / seconds if seconds > 0 else 0.0
+        text = f"indexing [{bar}] {fraction:4.0%}  {documents:,} docs  {rate:,.0f} docs/s"
+        if characters and seconds > 0 and characters < expected:
+            left = (expected - characters) / (characters / seconds)
+            text += f"  ~{_duration(left)} left"
+        return text
+
+    def draw(self, documents: int, characters: int, seconds: float) -> None:
+        self.stream.write("\r\x1b[K" + self.line(documents, characters, seconds))
+        self.stream.flush()
+        self.drawn = True
+
+    def committing(self) -> None:
+        """Say that the last, possibly long, commit is running (only if the bar is showing)."""
+        if self.drawn:
+            self.stream.write(f"\r\x1b[Kindexing: {self._documents:,} docs read, committing...")
+            self.stream.flush()
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.drawn = False
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _input_bytes(path: Path, format: str | None) -> int:
+    """About how many bytes of text the loader will read under ``path`` (for the progress bar)."""
+    if path.is_file():
+        files = [path]
+    else:
+        files = []
+        for folder, dirs, names in os.walk(path):  # like the loaders: no hidden files, no linked folders
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            files.extend(Path(folder, n) for n in names if not n.startswith("."))
+    total = 0
+    for file in files:
+        name = file.name.lower()
+        packed = name.endswith(".gz")
+        if format is None and Path(name.removesuffix(".gz")).suffix not in _TEXT_SUFFIXES:
+            continue
+        try:
+            size = file.stat().st_size
+        except OSError:
+            continue
+        total += int(size * _GZIP_RATIO) if packed else size
+    return total
+
+
+def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from vnsearch.documents import SkippedRecord, load
+    from vnsearch.index import Index
+
+    folder = Path(args.index)
+    declared = dict(args.field)
+    if len(declared) != len(args.field):
+        raise _UsageError("--field declares the same field twice")
+    loader = _loader_options(args)
+    for path in args.paths:
+        load(path, errors=args.errors, **loader)  # checks the path, format and encoding, reads nothing
+    if Index.exists(folder) and not args.overwrite:
+        index = Index.open(folder)
+        have = index.schema.to_json()
+        for name, kind in declared.items():
+            if have.get(name) != kind:
+                now = f"declares {name} as {have[name]}" if name in have else f"has no field {name}"
+                raise SchemaError(
+                    f"the index at {folder} {now}; add --overwrite to rebuild it with {name}:{kind}"
+                )
+    else:
+        index = Index.create(folder, declared, overwrite=args.overwrite)
+    sizes = [_input_bytes(Path(p), loader.get("format")) for p in args.paths]
+    bar = ProgressBar(err, sum(sizes), delay=_PROGRESS_DELAY) if args.progress and _is_terminal(err) else None
+    started = time.perf_counter()
+    added, characters = 0, 0
+    skipped: list[SkippedRecord] = []
+    try:
+        # One "with" block: batches commit as they fill, an interruption keeps the last commit.
+        with index:
+            for path, size in zip(args.paths, sizes):
+                report = index.add_path(
+                    path, errors=args.errors, batch_size=args.batch_size, progress=bar, **loader
+                )
+                added += report.added
+                characters += report.characters
+                skipped.extend(report.skipped)
+                if bar is not None:
+                    bar.path_done(report, size)
+            if bar is not None:
+                bar.committing()
+        seconds = time.perf_counter() - started
+        total = len(index)
+    finally:
+        if bar is not None:
+            bar.clear()
+        index.close()  # after a failure "with" has already dropped the uncommitted writes
+    rate = f", {added / seconds:,.0f} documents/s" if seconds > 0 and added else ""
+    print(f"indexed {added:,} documents ({characters:,} characters) into {folder} in {seconds:.1f} s{rate}", file=out)
+    if skipped:
+        print(f"skipped {len(skipped):,} {'record' if len(skipped) == 1 else 'records'}:", file=out)
+        for record in skipped[:_SKIPPED_SHOWN]:
+            print(f"  {record}", file=out)
+        if len(skipped) > _SKIPPED_SHOWN:
+            print(f"  ... and {len(skipped) - _SKIPPED_SHOWN:,} more", file=out)
+    print(f"the index now holds {total:,} documents", file=out)
+    return 0
+
+
+# -- vnsearch search --------------------------------------------------------------------------
+
+
+def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from vnsearch import display
+    from vnsearch.index import Index
+    from vnsearch.notebook import index_for
+
+    loader = _loader_options(args)
+    if args.index is not None:
+        if loader or args.errors != "strict":
+            raise _UsageError("the options for reading files apply to --corpus, not to --index")
+        if not Index.exists(args.index):
+            raise IndexNotFoundError(
+                f"no index at {args.index}: build one with 'vnsearch index PATH... --index {args.index}'"
+            )
+        index = Index.open(args.index)
+    elif args.corpus is not None:
+        index = index_for(args.corpus, errors=args.errors, **loader)
+    else:
+        index = index_for(None, errors=args.errors, **loader)
+    results = index.search(args.query, limit=args.limit, page=args.page, fields=args.fields, sort=args.sort)
+    if args.json:
+        json.dump(results.to_json_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    color = args.color == "always" or (
+        args.color == "auto" and _is_terminal(out) and not os.environ.get("NO_COLOR")
+    )
+    print(display.results_text(results, style="ansi" if color else "plain"), file=out)
+    return 0
+
+
+# -- vnsearch stats ---------------------------------------------------------------------------
+
+
+def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from vnsearch.index import Index
+
+    if not Index.exists(args.index):
+        raise IndexNotFoundError(f"no index at {args.index}: build one with 'vnsearch index PATH... --index {args.index}'")
+    index = Index.open(args.index)
+    stats = index.stats()
+    index.close()
+    if args.json:
+        json.dump(
+            {
+                "path": stats.path,
+                "documents": stats.documents,
+                "terms": stats.terms,
+                "size_bytes": stats.size_bytes,
+                "segments": stats.segments,
+                "fields": dict(stats.fields),
+            },
+            out,
+            ensure_ascii=False,
+            indent=2,
+        )
+        out.write("\n")
+        return 0
+    print(f"index:      {stats.path}", file=out)
+    print(f"documents:  {stats.documents:,}", file=out)
+    print(f"terms:      {stats.terms:,}", file=out)
+    print(f"size:       {_size(stats.size_bytes)}", file=out)
+    print(f"segments:   {stats.segments}", file=out)
+    print("fields:     " + ", ".join(f"{name} ({kind})" for name, kind in stats.fields.items()), file=out)
+    return 0
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)  # pragma: no cover - the loop always returns
+
+
+# -- errors and the entry point ---------------------------------------------------------------
+
+
+class _UsageError(Exception):
+    """A command line that parses but does not make sense; exits with status 2."""
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _hint(exc: BaseException, command: str) -> str:
+    """What to do about an error, when its message does not say it already."""
+    if isinstance(exc, DocumentError) and exc.line is not None:
+        return "fix the record, or pass --errors skip to leave bad records out"
+    if isinstance(exc, SchemaError) and command == "search":
+        return "'vnsearch stats --index DIR' lists the fields of an index"
+    if isinstance(exc, QuerySyntaxError):
+        return "see the query syntax in the README"
+    if isinstance(exc, (IndexNotFoundError, IndexLockedError, IndexVersionError)):
+        return ""
+    if isinstance(exc, OSError):
+        return "check the path and its permissions"
+    return ""
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, VnsearchError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc) or type(exc).__name__
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``vnsearch`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    out, err = sys.stdout, sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help, --version, or a usage error already printed
+        return int(exit.code or 0) if not isinstance(exit.code, str) else EXIT_USAGE
+    debug = getattr(args, "debug", False)
+    command = args.command
+    run: Callable[[argparse.Namespace, IO[str], IO[str]], int] = args.run
+    try:
+        return run(args, out, err)
+    except _UsageError as exc:
+        print(f"vnsearch {command}: error: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc(file=err)
+        print(f"vnsearch {command}: interrupted; the index keeps its last commit", file=err)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly, and keep Python from complaining at exit.
+        _silence_stdout()
+        return 0
+    except (VnsearchError, OSError) as exc:
+        if debug:
+            traceback.print_exc(file=err)
+        message = _one_line(_describe(exc))
+        hint = _hint(exc, command)
+        print(f"vnsearch {command}: error: {message}" + (f"; {hint}" if hint else ""), file=err)
+        return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m vnsearch uses __main__.py
+    sys.exit(main())

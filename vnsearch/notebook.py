@@ -1,0 +1,316 @@
+"""The one-line :func:`search` for notebooks and scripts.
+
+``search(query, source)`` finds or builds an index for ``source`` and searches it:
+
+* an index folder is opened as it is;
+* a corpus file or folder is indexed on first use into a per-user cache and reused while its
+  files are unchanged (same names, sizes and modification times); any change rebuilds it;
+* a list of dicts or :class:`~vnsearch.documents.Document` objects is indexed in memory;
+* no source means the sample corpus that ships with vnsearch.
+
+The cache lives in ``$VNSEARCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/vnsearch``, else
+``~/.cache/vnsearch``. Each corpus gets a folder named after it and a hash of its path and
+loader options; inside, one sub-folder per state of its files. A build writes into a hidden
+temporary folder and renames it into place when complete, so a crash never leaves a half
+index where a later call would find it. Opened indexes are kept in a small in-process cache,
+so repeated calls only re-check file times and search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vnsearch import __version__
+from vnsearch.errors import VnsearchError
+
+if TYPE_CHECKING:
+    from vnsearch.documents import Document
+    from vnsearch.index import Index
+    from vnsearch.searcher import Results
+
+__all__ = ["CACHE_ENV", "SAMPLE_FIELDS", "cache_dir", "clear", "index_for", "sample_corpus", "search"]
+
+CACHE_ENV = "VNSEARCH_CACHE_DIR"
+#: Extra fields of the sample corpus's index: its articles carry a byline.
+SAMPLE_FIELDS: Mapping[str, str] = {"author": "text"}
+_MAX_OPEN = 8  # indexes kept open in this process
+_STALE_BUILD_SECONDS = 3600.0  # a temporary build folder this old belongs to a crashed run
+_SOURCE_FILE = "source.json"  # written beside the index: what it was built from, for people
+_LOADER_OPTIONS = ("format", "encoding", "id_field", "title_field", "body_field", "date_field", "url_field", "tags_field")
+_RECORD_OPTIONS = ("id_field", "title_field", "body_field", "date_field", "url_field", "tags_field")
+
+_open: OrderedDict[tuple[str, str], tuple[str, Index]] = OrderedDict()
+_lock = threading.RLock()
+
+
+def search(query: str, source: Any = None, limit: int = 10, **options: Any) -> Results:
+    """Search ``source`` (an index folder, a corpus file or folder, a list of dicts or
+    Documents; the sample corpus when ``None``) and return the first ``limit`` hits.
+
+    >>> results = search("hai phong")                                  # doctest: +SKIP
+    >>> results[0].title                                               # doctest: +SKIP
+    'Đảng ủy Khối các cơ quan thành phố tổ chức hội nghị Ban Chấp hành lần thứ 20'
+
+    ``options`` go to :meth:`vnsearch.Index.search` (``page``, ``fields``, ``filters``,
+    ``sort``, ...), except the loader options used when ``source`` must be indexed:
+    ``id_field``, ``title_field``, ``body_field``, ``date_field``, ``url_field``,
+    ``tags_field``, ``format``, ``encoding``, ``errors`` and ``field_types`` (extra fields
+    to declare, as for :meth:`vnsearch.Index.create`).
+    """
+    build = {name: options.pop(name) for name in (*_LOADER_OPTIONS, "errors", "field_types") if name in options}
+    index = index_for(source, **build)
+    return index.search(query, limit=limit, **options)
+
+
+def index_for(
+    source: Any = None,
+    *,
+    field_types: Mapping[str, str] | None = None,
+    errors: str = "strict",
+    **loader_options: Any,
+) -> Index:
+    """The index :func:`search` uses for ``source``: opened, cached or built as needed."""
+    from vnsearch.index import Index
+
+    unknown = set(loader_options) - set(_LOADER_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown loader options: {', '.join(sorted(unknown))}")
+    if isinstance(source, Index):
+        return source
+    if source is None:
+        source = sample_corpus()
+        if field_types is None:
+            field_types = SAMPLE_FIELDS
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source).expanduser().resolve()
+        if Index.exists(path):
+            return _cached(("index", str(path)), _meta_stamp(path), lambda: Index.open(path))
+        if not path.exists():
+            raise VnsearchError(f"{source}: no such file or folder (expected an index, a corpus file or folder)")
+        return _corpus_index(path, field_types or {}, errors, loader_options)
+    if isinstance(source, (Mapping, bytes)) or not isinstance(source, Iterable):
+        raise TypeError(
+            f"source must be an index folder, a corpus path or a list of dicts or Documents, "
+            f"not {type(source).__name__}"
+        )
+    return _records_index(list(source), field_types or {}, errors, loader_options)
+
+
+def sample_corpus() -> Path:
+    """The folder of the sample corpus: inside the installed package, else in the source tree."""
+    try:
+        bundled = importlib.resources.files("vnsearch") / "sample_corpus"
+    except (ImportError, TypeError):  # pragma: no cover - vnsearch is imported, so it exists
+        bundled = None
+    # A Path is a real folder; a zip import would give a Traversable the loaders cannot read.
+    if isinstance(bundled, Path) and bundled.is_dir():
+        return bundled
+    in_tree = Path(__file__).resolve().parent.parent / "sample_corpus"
+    if in_tree.is_dir():
+        return in_tree
+    raise VnsearchError("the sample corpus is missing from this installation: reinstall vnsearch, or pass a source")
+
+
+def cache_dir() -> Path:
+    """Where corpus indexes are cached (``$VNSEARCH_CACHE_DIR`` overrides the default)."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "vnsearch"
+
+
+# -- the in-process cache ---------------------------------------------------------------------
+
+
+def _cached(key: tuple[str, str], stamp: str, make: Any) -> Index:
+    """The open index under ``key`` if it is still at ``stamp``, else ``make()``'s."""
+    with _lock:
+        entry = _open.get(key)
+        if entry is not None and entry[0] == stamp:
+            _open.move_to_end(key)
+            return entry[1]
+        if entry is not None:
+            del _open[key]
+            entry[1].close()
+        index = make()
+        _open[key] = (stamp, index)
+        while len(_open) > _MAX_OPEN:
+            _, (_, evicted) = _open.popitem(last=False)
+            evicted.close()
+        return index
+
+
+def _meta_stamp(path: Path) -> str:
+    # A rebuilt index rewrites vnsearch.json; Whoosh's searchers follow commits by themselves.
+    from vnsearch.index import META_FILE
+
+    stat = (path / META_FILE).stat()
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+
+# -- lists of records -------------------------------------------------------------------------
+
+
+def _records_index(
+    records: list[Mapping[str, Any] | Document],
+    field_types: Mapping[str, str],
+    errors: str,
+    loader_options: Mapping[str, Any],
+) -> Index:
+    from vnsearch.index import Index
+
+    wrong = set(loader_options) - set(_RECORD_OPTIONS)
+    if wrong:
+        raise TypeError(f"{', '.join(sorted(wrong))} only apply to files, not to a list of records")
+    settings = {"fields": dict(field_types), "errors": errors, **loader_options}
+    key = _digest(_fingerprint(records), json.dumps(settings, sort_keys=True))
+
+    def build() -> Index:
+        index = Index.create(None, field_types)
+        index.add(records, errors=errors, **loader_options)
+        return index
+
+    return _cached(("records", key), "", build)
+
+
+def _fingerprint(records: Iterable[Any]) -> str:
+    """A digest of the records' content, so an equal list reuses its index."""
+    digest = hashlib.sha256()
+    for record in records:
+        try:
+            text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=repr)
+        except (TypeError, ValueError):  # a Document, keys that do not sort, a cycle
+            text = repr(record)
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+# -- corpus files and folders -----------------------------------------------------------------
+
+
+def _corpus_index(
+    path: Path, field_types: Mapping[str, str], errors: str, loader_options: Mapping[str, Any]
+) -> Index:
+    settings = {
+        "path": str(path),
+        "fields": dict(field_types),
+        "errors": errors,
+        "loader": dict(loader_options),
+        "vnsearch": __version__,  # another version may analyse differently
+    }
+    key = _digest(json.dumps(settings, sort_keys=True, ensure_ascii=False))[:16]
+    stamp = _files_stamp(path)
+    return _cached(("corpus", key), stamp, lambda: _cached_build(path, key, stamp, settings))
+
+
+def _cached_build(path: Path, key: str, stamp: str, settings: Mapping[str, Any]) -> Index:
+    """The cached index of ``path`` at ``stamp``, built first if need be."""
+    from vnsearch.index import Index
+
+    home = cache_dir() / f"{_slug(path.name)}-{key}"
+    final = home / stamp
+    if Index.exists(final):
+        try:
+            index = Index.open(final)
+        except VnsearchError:
+            shutil.rmtree(final, ignore_errors=True)  # damaged or from another version: rebuild
+        else:
+            _remove_stale(home, keep=final)
+            return index
+    home.mkdir(parents=True, exist_ok=True)
+    building = home / f".build-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        index = Index.create(building, settings["fields"])
+        report = index.add_path(path, errors=settings["errors"], **settings["loader"])
+        index.close()
+        about = {
+            "source": str(path),
+            "files": stamp,
+            "documents": report.added,
+            "skipped": [str(s) for s in report.skipped[:100]],
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "settings": settings,
+        }
+        (building / _SOURCE_FILE).write_text(json.dumps(about, ensure_ascii=False, indent=1), encoding="utf-8")
+        if final.exists() and not Index.exists(final):
+            shutil.rmtree(final, ignore_errors=True)  # the remains of a damaged index
+        try:
+            os.rename(building, final)
+        except OSError:
+            if not Index.exists(final):
+                raise
+            # Another process finished the same build first: use theirs.
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+    _remove_stale(home, keep=final)
+    return Index.open(final)
+
+
+def _remove_stale(home: Path, keep: Path) -> None:
+    """Drop indexes of earlier states of the files, and builds left by crashed runs."""
+    now = time.time()
+    for entry in home.iterdir():
+        if entry == keep or not entry.is_dir():
+            continue
+        if entry.name.startswith(".build-"):
+            try:
+                if now - entry.stat().st_mtime < _STALE_BUILD_SECONDS:
+                    continue  # perhaps another process is building it right now
+            except OSError:
+                continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _files_stamp(path: Path) -> str:
+    """A digest of the names, sizes and modification times of the files under ``path``."""
+    digest = hashlib.sha256()
+    if path.is_file():
+        stat = path.stat()
+        digest.update(f"{stat.st_size}\0{stat.st_mtime_ns}".encode())
+        return digest.hexdigest()[:16]
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # the loaders skip hidden files
+        rel = os.path.relpath(folder, path)
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            try:
+                stat = os.stat(os.path.join(folder, name))
+            except OSError:
+                continue  # a broken link: the loader cannot read it either
+            line = f"{rel}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
+            digest.update(line.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:16]
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return slug[:40] or "corpus"
+
+
+def clear() -> None:
+    """Close and forget the indexes kept open by :func:`search` (the disk cache stays)."""
+    with _lock:
+        while _open:
+            _, (_, index) = _open.popitem()
+            index.close()
