@@ -3,6 +3,11 @@
 Writes go through one Whoosh writer at a time. Large inputs are committed in batches, so
 memory stays bounded and an interrupted run leaves the index at its last commit: Whoosh
 writes new segment files first and switches to them in one step when it commits.
+
+The writer lock is Whoosh's: an ``flock`` on ``MAIN_WRITELOCK`` (``msvcrt`` locking on
+Windows). A second writer waits ``lock_timeout`` seconds, then gets `IndexLockedError`. The
+OS drops the lock when its process dies, so a killed writer never blocks the index; the lock
+file itself stays, harmlessly. Readers never take the lock.
 """
 
 from __future__ import annotations
@@ -169,7 +174,7 @@ class Index:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             fmt = int(meta["format"])
             schema = IndexSchema.from_json(meta["fields"])
-        except (ValueError, KeyError, TypeError, SchemaError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, SchemaError) as exc:
             raise IndexVersionError(f"{meta_path} is damaged or from another program: {exc}") from exc
         if fmt != FORMAT_VERSION:
             raise IndexVersionError(
@@ -179,6 +184,7 @@ class Index:
         storage = FileStorage(str(folder))
         try:
             whoosh_index = storage.open_index()
+            whoosh_index.reader().close()  # opens every segment: damage shows here, not mid-search
         except Exception as exc:  # Whoosh raises EmptyIndexError, pickling and OS errors
             raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
         return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
