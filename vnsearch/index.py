@@ -15,10 +15,15 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import shutil
+import tempfile
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+
+from whoosh.filedb.filestore import FileStorage, RamStorage
 
 from vnsearch import __version__
 from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
@@ -129,11 +134,9 @@ class Index:
         ``fields`` declares extra fields by type: ``{"author": "text", "section": "keyword",
         "published": "date", "views": "number", "raw": "stored"}``.
         """
-        from whoosh.filedb.filestore import FileStorage, RamStorage
-
         schema = IndexSchema.build(fields)
         if path is None:
-            storage = RamStorage()
+            storage = _MemoryStorage()
             folder = None
         else:
             folder = Path(path)
@@ -162,8 +165,6 @@ class Index:
 
         Whoosh unpickles the schema stored in the folder: open only indexes you trust.
         """
-        from whoosh.filedb.filestore import FileStorage
-
         folder = Path(path)
         if not folder.exists():
             raise IndexNotFoundError(f"no index at {folder}: the folder does not exist")
@@ -406,6 +407,21 @@ class Index:
     def _refresh_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.refresh()
+
+
+class _MemoryStorage(RamStorage):
+    """Whoosh's RamStorage, with its temporary files in a private folder: Whoosh puts them in
+    ``/tmp/MAIN.tmp``, which concurrent processes share and delete under each other."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._private: str | None = None
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        if self._private is None:
+            self._private = tempfile.mkdtemp(prefix="vnsearch-")
+            weakref.finalize(self, shutil.rmtree, self._private, ignore_errors=True)
+        return FileStorage(os.path.join(self._private, name or "tmp")).create()
 
 
 def _progress_of(run: _Run) -> Progress:

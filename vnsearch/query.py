@@ -23,6 +23,7 @@ from whoosh import query as wq
 from vnsearch import text as _text
 from vnsearch.analysis import VietnameseTokenizer
 from vnsearch.errors import QuerySyntaxError
+from vnsearch.restore import vocabulary
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 
@@ -425,6 +426,8 @@ class _Builder:
     settings: SearchSettings
     reader: Any
     fields: tuple[str, ...] | None
+    # A query typed with accents anywhere: its unaccented words are literal too ("NASUWT").
+    typed_accents: bool = False
     terms: QueryTerms = field(default_factory=QueryTerms)
     count: int = 0
 
@@ -498,6 +501,8 @@ class _Builder:
             q = self.expanding(clause, fields)
             return ([q], [q]) if q is not None else ([], [])
         syllables, words = _analyse_query(clause.text)
+        if self.settings.stopwords and clause.kind == "words":
+            syllables = _without_stopwords(syllables, self.settings.stopwords)
         room = self.settings.max_terms - self.count
         if len(syllables) > room:
             syllables = syllables[: max(room, 0)]
@@ -508,7 +513,12 @@ class _Builder:
         if clause.kind == "phrase" and len(syllables) > 1:
             q = self.phrase(syllables, fields, clause.slop)
             return [q], [q]
-        groups = [self.syllable(s, fields) for s in syllables]
+        restored: list[str | None] = [None] * len(syllables)
+        if not self.typed_accents and self.settings.restore_weight and self.reader is not None:
+            vocab = vocabulary(self.reader, self.schema.text_fields)
+            restored, restored_words = vocab.restore([_text.fold(s) for s in syllables])
+            words = words + restored_words
+        groups = [self.syllable(s, fields, r) for s, r in zip(syllables, restored)]
         flat = [term for group in groups for term in group]
         required = [_or(g) if g else wq.NullQuery for g in groups]
         return flat + self.words(syllables, words, fields), required
@@ -517,9 +527,11 @@ class _Builder:
         w = self.settings.field_weight(name)
         return w * self.settings.exact_weight, w * self.settings.folded_weight
 
-    def syllable(self, syllable: str, fields: tuple[str, ...]) -> list[wq.Query]:
+    def syllable(self, syllable: str, fields: tuple[str, ...], restored: str | None = None) -> list[wq.Query]:
+        """One query syllable: its folded form, its exact form when typed with accents, or
+        else the accented form restored from the index (weighted ``restore_weight``)."""
         exact, folded = syllable.lower(), _text.fold(syllable)
-        accented = folded != exact
+        accented = self.typed_accents or _text.has_diacritics(exact)
         self.terms.folded.add(folded)
         if accented:
             self.terms.exact.add(exact)
@@ -528,6 +540,8 @@ class _Builder:
             we, wf = self.weights(name)
             if accented:
                 subs.extend(self.term(name, exact, we))
+            elif restored:
+                subs.extend(self.term(name, restored, we * self.settings.restore_weight))
             subs.extend(self.term(name + FOLDED_SUFFIX, folded, wf))
         return subs
 
@@ -544,10 +558,16 @@ class _Builder:
         for size in (2, 3):
             for i in range(len(syllables) - size + 1):
                 folded_words.add("_".join(_text.fold(s) for s in syllables[i : i + size]))
-        exact_words = {w.lower() for w in words if _text.fold(w) != w.lower()}
+        exact_words = {w.lower() for w in words if self.typed_accents or _text.has_diacritics(w)}
+        if self.typed_accents and self.settings.exact_windows:
+            for size in (2, 3):
+                for i in range(len(syllables) - size + 1):
+                    exact_words.add("_".join(s.lower() for s in syllables[i : i + size]))
         subs: list[wq.Query] = []
         for name in fields:
             we, wf = self.weights(name)
+            if not self.typed_accents:
+                we *= self.settings.restore_weight  # words restored from the vocabulary
             ww = self.settings.word_weight
             for w in sorted(exact_words):
                 subs.extend(self.term(name, w, we * ww))
@@ -560,10 +580,10 @@ class _Builder:
     def phrase(self, syllables: list[str], fields: tuple[str, ...], slop: int) -> wq.Query:
         exact = [s.lower() for s in syllables]
         folded = [_text.fold(s) for s in syllables]
-        accented = exact != folded
+        accented = self.typed_accents or any(map(_text.has_diacritics, exact))
         self.terms.folded.update(folded)
         if accented:
-            self.terms.exact.update(e for e, f in zip(exact, folded) if e != f)
+            self.terms.exact.update(exact)
         subs: list[wq.Query] = []
         for name in fields:
             we, wf = self.weights(name)
@@ -621,6 +641,31 @@ def _or(queries: list[wq.Query]) -> wq.Query:
     return wq.Or(queries) if len(queries) > 1 else queries[0]
 
 
+def _without_stopwords(syllables: list[str], stopwords: Iterable[str]) -> list[str]:
+    """``syllables`` less the stopword phrases in them (unless nothing else is left).
+
+    A syllable typed with accents must match a stopword exactly; one typed without is
+    compared folded, so ``bao nhieu`` is ``bao nhiêu``.
+    """
+    phrases = sorted((p.split() for p in stopwords), key=len, reverse=True)
+    exact = [_text.normalize(s).lower() for s in syllables]
+    kept: list[str] = []
+    i = 0
+    while i < len(syllables):
+        for phrase in phrases:
+            n = len(phrase)
+            if exact[i : i + n] and all(
+                e == p if _text.has_diacritics(e) else _text.fold(e) == _text.fold(p)
+                for e, p in zip(exact[i : i + n], phrase)
+            ) and len(exact[i : i + n]) == n:
+                i += n
+                break
+        else:
+            kept.append(syllables[i])
+            i += 1
+    return kept or syllables
+
+
 def _analyse_query(text: str) -> tuple[list[str], list[str]]:
     """The syllables (and numbers, date parts, ...) and the words of a query text."""
     syllables: list[str] = []
@@ -642,6 +687,6 @@ def build(
 ) -> tuple[wq.Query | None, QueryTerms]:
     """The Whoosh query for a parsed query, and the terms it looks for."""
     chosen = tuple(fields) if fields else None
-    builder = _Builder(schema, settings, reader, chosen)
+    builder = _Builder(schema, settings, reader, chosen, typed_accents=_text.has_diacritics(parsed.text))
     q = builder.group(parsed.tree)
     return q, builder.terms

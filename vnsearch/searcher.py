@@ -151,11 +151,12 @@ class Searcher:
             searcher = self._index.whoosh_index.searcher()
             self._remember(searcher)
         elif not searcher.up_to_date():
-            fresh = searcher.refresh()
-            if fresh is not searcher:
-                self._forget(searcher)
-                self._remember(fresh)
-                searcher = fresh
+            # A new searcher, not Whoosh's refresh(): that reuses segment readers by id and
+            # can keep showing documents a later commit replaced, deleted or merged away.
+            self._forget(searcher)
+            searcher.close()
+            searcher = self._index.whoosh_index.searcher()
+            self._remember(searcher)
         self._local.searcher = searcher
         return searcher
 

@@ -33,6 +33,10 @@ class SearchSettings:
     all_words_first: bool = True
     max_terms: int = 64  # words of a query searched; the rest is ignored (and said so)
     max_expansions: int = 200  # terms a prefix or fuzzy word may expand to
+    stopwords: frozenset = frozenset()
+    # Weight of accents restored from the index for a query typed without any.
+    restore_weight: float = 0.0
+    exact_windows: bool = False
 
     def with_options(self, **options: Any) -> "SearchSettings":
         """A copy with some settings changed; unknown names raise ``TypeError``."""

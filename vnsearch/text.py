@@ -24,6 +24,7 @@ __all__ = [
     "fold_syllable",
     "strip_diacritics",
     "is_folded",
+    "has_diacritics",
 ]
 
 # Look-alikes of the capital D with stroke: Icelandic eth and African D.
@@ -202,6 +203,15 @@ def fold(token: str) -> str:
     if "_" in folded:
         return "_".join(fold_syllable(part) for part in folded.split("_"))
     return fold_syllable(folded)
+
+
+def has_diacritics(text: str) -> bool:
+    """True when ``text`` has a Vietnamese diacritic or ``đ`` (the user typed accents).
+
+    >>> has_diacritics("dang uy"), has_diacritics("Đảng ủy"), has_diacritics("ky")
+    (False, True, False)
+    """
+    return text.translate(_FOLD_TABLE_CASED) != text
 
 
 def is_folded(token: str) -> bool:
