@@ -299,3 +299,11 @@ def test_python_dash_m(tmp_path):
 def test_sample_corpus_copy_is_complete():
     # The wheel ships sample_corpus/*.txt; nothing else in that folder would be installed.
     assert {p.suffix for p in SAMPLE_CORPUS.iterdir()} == {".txt"}
+
+
+def test_copied_constants_match_their_sources():
+    # cli.py keeps copies so that parsing arguments imports neither Whoosh nor the loaders.
+    from vnsearch import documents, schema
+
+    assert cli._FIELD_TYPES == schema.FIELD_TYPES
+    assert cli._TEXT_SUFFIXES == set(documents._SUFFIX_FORMATS)
