@@ -981,11 +981,19 @@ def _looks_like_utf16(sample: bytes) -> bool:
     return half >= 2 and (sample[1::2].count(0) > half * 0.6 or sample[0::2].count(0) > half * 0.6)
 
 
-def _text_chunks(raw: IO[bytes], display: str, encoding: str | None) -> Iterator[str]:
+def _text_chunks(
+    raw: IO[bytes],
+    display: str,
+    encoding: str | None,
+    on_bad_line: Callable[[DocumentError], object] | None = None,
+) -> Iterator[str]:
     """Decoded text, chunk by chunk, from UTF-8 (BOM or not) or UTF-16 (BOM) bytes.
 
     Text before a bad byte is yielded first, so errors come in file order; the error then
-    names the line and the byte offset.
+    names the line and the byte offset. With ``on_bad_line`` (the line formats in skip mode),
+    a line that cannot be decoded is reported to it and decoded with U+FFFD replacements, for
+    the caller to skip, so the lines after it are still read (not for UTF-16/32, whose bytes
+    cannot be split into lines before decoding).
     """
     chunk = _read(raw, display)
     if not chunk:
@@ -1026,12 +1034,11 @@ def _text_chunks(raw: IO[bytes], display: str, encoding: str | None) -> Iterator
             text = decoder.decode(data, final=final and nul < 0)
         except UnicodeDecodeError as error:
             good = error.object[: error.start]
+            resync = on_bad_line is not None and check_nul
             try:
-                prefix = good.decode(codec) if codec == "utf-8" else ""
+                prefix = good.decode(codec, "replace" if resync else "strict") if codec == "utf-8" or resync else ""
             except UnicodeDecodeError:
                 prefix = ""
-            if prefix:
-                yield prefix
             line = newlines + prefix.count("\n") + 1
             offset = consumed - (len(error.object) - len(data)) + error.start
             bad = error.object[error.start : error.start + 1]
@@ -1042,7 +1049,30 @@ def _text_chunks(raw: IO[bytes], display: str, encoding: str | None) -> Iterator
                 message = f"is not valid UTF-16 ({error.reason} at offset {offset}); re-save it as UTF-8"
             else:
                 message = f"is not UTF-8 or UTF-16 ({found}); re-save it as UTF-8"
-            raise DocumentError(message, path=display, line=line) from None
+            if not resync:
+                if prefix:
+                    yield prefix
+                raise DocumentError(message, path=display, line=line) from None
+            # Report the bad line, give it with replacement characters, go on after its newline.
+            on_bad_line(DocumentError(message, path=display, line=line))
+            rest = error.object[error.start :] + chunk[len(data) :]
+            end = rest.find(b"\n")
+            while end < 0 and not final:
+                more = _read(raw, display)
+                final = not more
+                rest += more
+                end = rest.find(b"\n")
+            yield prefix + (rest if end < 0 else rest[: end + 1]).decode(codec, "replace")
+            newlines = line
+            if end < 0:
+                return
+            consumed = offset + end + 1
+            chunk = rest[end + 1 :]
+            decoder = codecs.getincrementaldecoder(codec)("strict")
+            if not chunk and not final:
+                chunk = _read(raw, display)
+                final = not chunk
+            continue
         if text:
             newlines += text.count("\n")
             yield text
@@ -1155,6 +1185,15 @@ def _convert(
     return None
 
 
+def _keep(errors: dict[int, DocumentError]) -> Callable[[DocumentError], None]:
+    """An on_bad_line for _text_chunks that keeps each error by line, to report in file order."""
+
+    def keep(error: DocumentError) -> None:
+        errors[error.line or 0] = error
+
+    return keep
+
+
 def _load_text(file: _File, encoding: str | None, options: _Options) -> Iterator[Document]:
     """A .txt or .md file: one document, cleaned of page furniture."""
     with _open(file.path, file.display) as raw:
@@ -1184,8 +1223,13 @@ def _load_text(file: _File, encoding: str | None, options: _Options) -> Iterator
 
 def _load_jsonl(file: _File, encoding: str | None, options: _Options, policy: _Policy) -> Iterator[Document]:
     """JSON Lines: one object per line, streamed; blank lines are skipped."""
+    bad_lines: dict[int, DocumentError] = {}  # undecodable lines (skip mode), reported in turn
     with _open(file.path, file.display) as raw:
-        for number, line in _lines(_text_chunks(raw, file.display, encoding)):
+        chunks = _text_chunks(raw, file.display, encoding, None if policy.strict else _keep(bad_lines))
+        for number, line in _lines(chunks):
+            if number in bad_lines:
+                policy.fail(bad_lines.pop(number))
+                continue
             stripped = line.strip()
             if not stripped:
                 continue
@@ -1332,19 +1376,45 @@ def _load_csv(file: _File, encoding: str | None, options: _Options, policy: _Pol
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
     delimiter = "\t" if file.format == "tsv" else ","
+    bad_lines: dict[int, DocumentError] = {}  # undecodable lines (skip mode), reported in turn
+    ended = False  # set when the reader has asked for a line after the last one
     with _open(file.path, file.display) as raw:
-        source = (text for _, text in _lines(_text_chunks(raw, file.display, encoding)))
-        reader = csv.reader(source, delimiter=delimiter)
+        chunks = _text_chunks(raw, file.display, encoding, None if policy.strict else _keep(bad_lines))
+
+        def source() -> Iterator[str]:
+            nonlocal ended
+            for _, text in _lines(chunks):
+                yield text
+            ended = True
+
+        reader = csv.reader(source(), delimiter=delimiter)
         header: list[str] = []
         previous = 0
         while True:
             try:
                 row = next(reader)
             except StopIteration:
+                for number in sorted(bad_lines):
+                    policy.fail(bad_lines.pop(number))
                 return
             except csv.Error as error:
                 raise DocumentError(f"not valid CSV: {error}", file.display, reader.line_num) from None
             line, previous = previous + 1, reader.line_num
+            undecodable = [bad_lines.pop(n) for n in sorted(bad_lines) if n <= previous]
+            for error in undecodable:
+                policy.fail(error)
+            if ended and row:
+                # Only an open quote makes the reader run past the last line for a row.
+                raise DocumentError(
+                    f"a quote opened in this row is never closed, so lines {line}-{previous} "
+                    "were read as one row; close the quote",
+                    file.display,
+                    line,
+                )
+            if undecodable:
+                if not header:
+                    raise DocumentError("the header row cannot be decoded", file.display, line)
+                continue
             if not header:
                 if any(cell.strip() for cell in row):
                     header = [_clean(cell).strip() for cell in row]
@@ -1461,7 +1531,9 @@ def load(
     With ``errors="strict"`` (the default) the first problem raises a `DocumentError` naming the
     file and line. With ``errors="skip"`` bad records, and files that cannot be read, are left
     out and reported to ``on_skip`` as `SkippedRecord`s; without ``on_skip`` they are dropped
-    silently. A path that does not exist always raises. An empty file yields nothing.
+    silently; in .jsonl/.csv/.tsv files a line that is not valid UTF-8 is one bad record, and the
+    lines after it are still read. A path that does not exist always raises. An empty file
+    yields nothing.
     """
     policy = _Policy(errors, on_skip)
     options = _Options(id_field, title_field, body_field, date_field, url_field, tags_field, fields)
