@@ -13,6 +13,7 @@ file itself stays, harmlessly. Readers never take the lock.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import json
 import os
 import shutil
@@ -47,6 +48,8 @@ META_FILE = "vnsearch.json"
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 10.0
 _PROGRESS_EVERY = 0.25  # seconds between progress callbacks
+_PARALLEL_MIN_CHARS = 2_000_000  # input from which procs=None starts worker processes
+_MAX_AUTO_PROCS = 4  # each worker holds a batch share and its postings in memory
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class Index:
         self._writer: Any = None
         self._pending = 0  # documents written but not committed
         self._batch_ids: set[str] = set()
+        self._built: list[Any] = []  # segments written by worker processes, not committed
         self._depth = 0  # nesting of ``with index:`` blocks
         self._searcher: Searcher | None = None
 
@@ -204,6 +208,7 @@ class Index:
         errors: str = "strict",
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Callable[[Progress], None] | None = None,
+        procs: int | None = None,
         **record_options: Any,
     ) -> AddReport:
         """Add or replace (by id) documents given as dicts or :class:`Document` objects.
@@ -211,13 +216,17 @@ class Index:
         ``record_options`` name the record keys (``id_field``, ``title_field``, ...), as for
         :meth:`Document.from_record`. ``errors="skip"`` indexes the good records and lists the
         bad ones in the report; ``"strict"`` raises :class:`DocumentError` on the first one.
+
+        Every ``batch_size`` documents are committed. ``procs`` worker processes analyse and
+        write them (``None``: as many as there are cores, up to 4, when the input is larger
+        than about 2 million characters and the index is on disk; else 1).
         """
         _check_errors(errors)
         run = _Run()
         if isinstance(records, (Mapping, Document)):
             records = [records]
         docs = documents_from(records, errors=errors, on_skip=run.skipped.append, **record_options)
-        return self._write(docs, run, batch_size, progress)
+        return self._write(docs, run, batch_size, progress, procs)
 
     update = add  # upsert by id: adding a document whose id exists replaces it
 
@@ -228,16 +237,18 @@ class Index:
         errors: str = "strict",
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Callable[[Progress], None] | None = None,
+        procs: int | None = None,
         **loader_options: Any,
     ) -> AddReport:
         """Index a file or folder (``.txt``, ``.md``, ``.jsonl``, ``.json``, ``.csv``, ``.tsv``).
 
-        ``loader_options`` go to :func:`vnsearch.documents.load` (``format``, ``id_field``, ...).
+        ``loader_options`` go to :func:`vnsearch.documents.load` (``format``, ``id_field``, ...);
+        the other options are those of :meth:`add`.
         """
         _check_errors(errors)
         run = _Run()
         docs = load(path, errors=errors, on_skip=run.skipped.append, **loader_options)
-        return self._write(docs, run, batch_size, progress)
+        return self._write(docs, run, batch_size, progress, procs)
 
     def delete(self, ids: str | Iterable[str]) -> int:
         """Delete documents by id; returns how many were deleted."""
@@ -258,15 +269,22 @@ class Index:
         """Make the writes so far durable and visible to new searchers."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
+            built, self._built = self._built, []
             self._pending = 0
             self._batch_ids.clear()
-            writer.commit()
+            if built:
+                from vnsearch.parallel import commit_with_segments
+
+                commit_with_segments(writer, built)
+            else:
+                writer.commit()
             self._refresh_searcher()
 
     def cancel(self) -> None:
         """Drop the writes since the last commit."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
+            self._built = []  # their files go at the next commit
             self._pending = 0
             self._batch_ids.clear()
             writer.cancel()
@@ -363,7 +381,60 @@ class Index:
         run: _Run,
         batch_size: int,
         progress: Callable[[Progress], None] | None,
+        procs: int | None = None,
     ) -> AddReport:
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
+        procs, docs = self._procs_for(procs, docs)
+        if procs > 1:
+            self._write_parallel(docs, run, batch_size, progress, procs)
+        else:
+            self._write_serial(docs, run, batch_size, progress)
+        if self._depth == 0:
+            self.commit()
+        if progress is not None:
+            progress(_progress_of(run))
+        return AddReport(
+            added=run.documents,
+            skipped=tuple(run.skipped),
+            characters=run.characters,
+            seconds=time.perf_counter() - run.started,
+        )
+
+    def _procs_for(self, procs: int | None, docs: Iterator[Document]) -> tuple[int, Iterator[Document]]:
+        """How many processes to index ``docs`` with, and the documents (some read ahead)."""
+        if procs is not None and (not isinstance(procs, int) or procs < 1):
+            raise ValueError(f"procs must be None or a whole number of at least 1, not {procs!r}")
+        if self.path is None:
+            return 1, docs  # workers cannot write into this process's memory
+        if procs is not None:
+            return procs, docs
+        from vnsearch.parallel import cores
+
+        available = min(cores(), _MAX_AUTO_PROCS)
+        if available < 2:
+            return 1, docs
+        # Workers pay off from about a second of work: read that much ahead to decide.
+        head: list[Document] = []
+        characters = 0
+        try:
+            for doc in docs:
+                head.append(doc)
+                characters += len(doc.title) + len(doc.body)
+                if characters >= _PARALLEL_MIN_CHARS:
+                    return available, itertools.chain(head, docs)
+        except BaseException as exc:
+            # Index what came before the failure as if it had not been read ahead.
+            return 1, _then_raise(head, exc)
+        return 1, iter(head)
+
+    def _write_serial(
+        self,
+        docs: Iterator[Document],
+        run: _Run,
+        batch_size: int,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
         writer = self._open_writer()
         may_exist = len(self) > 0
         extra = self.schema.extra_fields
@@ -381,28 +452,70 @@ class Index:
                     writer.add_document(**values)
                 self._batch_ids.add(doc.id)
                 self._pending += 1
-                run.documents += 1
-                run.characters += len(doc.title) + len(doc.body)
+                _count(run, doc, progress)
                 if self._pending >= batch_size:
                     self.commit()
                     writer = self._open_writer()
                     may_exist = True
-                if progress is not None and time.perf_counter() - run.last_report >= _PROGRESS_EVERY:
-                    run.last_report = time.perf_counter()
-                    progress(_progress_of(run))
         except BaseException:
             self.cancel()
             raise
-        if self._depth == 0:
-            self.commit()
-        if progress is not None:
-            progress(_progress_of(run))
-        return AddReport(
-            added=run.documents,
-            skipped=tuple(run.skipped),
-            characters=run.characters,
-            seconds=time.perf_counter() - run.started,
-        )
+
+    def _write_parallel(
+        self,
+        docs: Iterator[Document],
+        run: _Run,
+        batch_size: int,
+        progress: Callable[[Progress], None] | None,
+        procs: int,
+    ) -> None:
+        """Batches built by worker processes, one segment per worker and batch; the parent
+        reads the next batch meanwhile, deletes replaced documents and commits."""
+        from vnsearch.parallel import Workers
+
+        extra = self.schema.extra_fields
+        folder = str(self.path)
+        batches = _batches(docs, batch_size - self._pending, batch_size, self._batch_ids, extra, run, progress)
+        # Workers start before a writer is opened here, so that they do not inherit its lock.
+        with Workers(procs) as workers:
+            writer = self._open_writer()
+            may_exist = len(self) > 0
+            building = None
+            try:
+                while True:
+                    try:
+                        batch, ids, sizes = next(batches)
+                    except StopIteration:
+                        break
+                    except Exception:
+                        # A bad record or a failing source: as in one process, the full
+                        # batches before it are committed.
+                        if building is not None:
+                            self._built += building.segments()
+                            self.commit()
+                        raise
+                    if building is not None or not batch:
+                        # Commit the previous batch; an empty batch means this run's pending
+                        # writes hold the id that starts the next one.
+                        if building is not None:
+                            self._built += building.segments()
+                            building = None
+                        self.commit()
+                        writer = self._open_writer()
+                        may_exist = True
+                    if batch:
+                        building = workers.build(folder, batch, sizes)
+                        if may_exist:
+                            for doc_id in ids:
+                                writer.delete_by_term("id", doc_id)
+                        self._batch_ids.update(ids)
+                        self._pending += len(batch)
+                if building is not None:
+                    self._built += building.segments()
+            except BaseException:
+                workers.terminate()  # before cancelling: their files must stop changing
+                self.cancel()
+                raise
 
     def _refresh_searcher(self) -> None:
         if self._searcher is not None:
@@ -422,6 +535,49 @@ class _MemoryStorage(RamStorage):
             self._private = tempfile.mkdtemp(prefix="vnsearch-")
             weakref.finalize(self, shutil.rmtree, self._private, ignore_errors=True)
         return FileStorage(os.path.join(self._private, name or "tmp")).create()
+
+
+def _batches(
+    docs: Iterator[Document],
+    first_size: int,
+    batch_size: int,
+    pending_ids: set[str],
+    extra: tuple,
+    run: _Run,
+    progress: Callable[[Progress], None] | None,
+) -> Iterator[tuple[list[dict[str, Any]], list[str], list[int]]]:
+    """``(values, ids, sizes)`` of batches of ``batch_size`` documents (``first_size`` for the
+    first), each cut short before an id it already holds (or ``pending_ids`` holds: then the
+    first batch is empty)."""
+    batch: list[dict[str, Any]] = []
+    ids: list[str] = []
+    sizes: list[int] = []
+    seen = set(pending_ids)
+    limit = max(1, first_size)
+    for doc in docs:
+        if doc.id in seen or len(batch) >= limit:
+            yield batch, ids, sizes
+            batch, ids, sizes, seen, limit = [], [], [], set(), batch_size
+        batch.append(_whoosh_values(doc, extra))
+        ids.append(doc.id)
+        sizes.append(len(doc.title) + len(doc.body) + 100)
+        seen.add(doc.id)
+        _count(run, doc, progress)
+    if batch:
+        yield batch, ids, sizes
+
+
+def _then_raise(docs: list[Document], exc: BaseException) -> Iterator[Document]:
+    yield from docs
+    raise exc
+
+
+def _count(run: _Run, doc: Document, progress: Callable[[Progress], None] | None) -> None:
+    run.documents += 1
+    run.characters += len(doc.title) + len(doc.body)
+    if progress is not None and time.perf_counter() - run.last_report >= _PROGRESS_EVERY:
+        run.last_report = time.perf_counter()
+        progress(_progress_of(run))
 
 
 def _progress_of(run: _Run) -> Progress:
