@@ -46,13 +46,22 @@ for _tone in _TONES:
                 _OLD_PLACEMENT[_toned(_f, _tone) + _s] = _f + _toned(_s, _tone)
 
 _OLD_PLACEMENT_RE = re.compile(
-    # not after q ("quý" has its tone on y in both styles) and not before another letter
-    r"(?<![qQ])(?:" + "|".join(sorted(_OLD_PLACEMENT)) + r")(?![^\W\d_])"
+    # not after q ("quý" has its tone on y in both styles) and not before another letter;
+    # character classes, not an alternation of the pairs, as the engine scans them far faster
+    r"(?<![qQ])(?:[%s][aeAE]|[%s][yY])(?![^\W\d_])"
+    % ("".join(_toned(c, t) for c in "oO" for t in _TONES), "".join(_toned(c, t) for c in "uU" for t in _TONES))
 )
 
 
 def _place_tones(text: str) -> str:
     return _OLD_PLACEMENT_RE.sub(lambda m: _OLD_PLACEMENT[m.group(0)], text)
+
+
+def _normal_nfc(text: str) -> str:
+    """normalize() of a text already in NFC."""
+    if "\u00d0" in text or "\u0189" in text:
+        text = text.translate(_D_LOOKALIKES)
+    return _place_tones(text)
 
 
 def normalize(text: str) -> str:
@@ -69,7 +78,7 @@ def normalize(text: str) -> str:
     """
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return _place_tones(text.translate(_D_LOOKALIKES))
+    return _normal_nfc(text)
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
@@ -83,7 +92,7 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
     ('hoà', [0, 1, 3, 4])
     """
     if unicodedata.is_normalized("NFC", text):
-        return normalize(text), None
+        return _normal_nfc(text), None
     # Compose each run that starts at a base character on its own, so each output
     # character is known to come from one span of the input.
     out: list[str] = []
@@ -98,7 +107,7 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
     offsets.append(len(text))
     normal = "".join(out)
     # Tone placement and the Đ table swap characters one for one, so offsets still hold.
-    return _place_tones(normal.translate(_D_LOOKALIKES)), offsets
+    return _normal_nfc(normal), offsets
 
 
 def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int, int]:
