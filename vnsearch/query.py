@@ -30,6 +30,7 @@ from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 __all__ = ["ParsedQuery", "parse", "build", "QueryTerms", "parse_date_bound"]
 
 MAX_QUERY_CHARS = 2000
+_MAX_DEPTH = 32  # parentheses nested deeper are read as plain words
 # Added to the score of documents that match every word, so they rank above partial matches.
 _ALL_WORDS_BONUS = 1000.0
 
@@ -94,9 +95,9 @@ _TOKEN_RE = re.compile(
     (?P<space>\s+)
   | (?P<range>[+-]?[A-Za-z_][A-Za-z0-9_]*:[\[{][^\]}]*[\]}])
   | (?P<scope>[+-]?[A-Za-z_][A-Za-z0-9_]*:(?=["(]))
-  | (?P<lparen>\()
+  | (?P<lparen>[+-]?\()
   | (?P<rparen>\))
-  | (?P<quote>"[^"]*(?:"|$)(?:~\d+)?)
+  | (?P<quote>[+-]?"[^"]*(?:"|$)(?:~\d+)?)
   | (?P<word>[^\s()"]+)
     """,
     re.VERBOSE,
@@ -131,6 +132,8 @@ def _lex(query: str, strict: bool, ignored: list[str]) -> list[_Lexeme]:
         if scope is not None:
             field_name, sign, start = scope
             scope = None
+        if kind in ("quote", "lparen") and text[0] in "+-":
+            sign, text = sign or text[0], text[1:]
         if kind == "quote":
             if len(text.rstrip("~0123456789")) < 2 or not text.rstrip("~0123456789").endswith('"'):
                 if strict:
@@ -158,6 +161,7 @@ class _Parser:
         self.ignored: list[str] = []
         self.lexemes = _lex(query, strict, self.ignored)
         self.i = 0
+        self.depth = 0
 
     def fail(self, message: str, position: int) -> None:
         if self.strict:
@@ -214,7 +218,12 @@ class _Parser:
             if sign == "-":
                 must_not.append(node)
                 last = None
-            elif sign == "+" or isinstance(node, FilterClause):
+            elif pending_op == "OR" and last is not None and last[0] is must and _is_filter(last[1]) and _is_filter(node):
+                # tags:a OR tags:b: either filter will do.
+                merged = Group(should=(last[1], node))
+                must[must.index(last[1])] = merged
+                last = (must, merged)
+            elif sign == "+" or _is_filter(node):
                 must.append(node)
                 last = (must, node)
             elif pending_op == "AND":
@@ -229,6 +238,20 @@ class _Parser:
             pending_op = None
         return Group(tuple(must), tuple(_merge_words(should)), tuple(must_not))
 
+    def parse_sequence_flat(self, field_name: str | None) -> Group:
+        """The words up to the matching ')' as one group, ignoring deeper parentheses."""
+        level, words = 1, []
+        while level and self.peek() is not None:
+            lexeme = self.lexemes[self.i]
+            self.i += 1
+            level += {"lparen": 1, "rparen": -1}.get(lexeme.kind, 0)
+            if lexeme.kind in ("word", "quote"):
+                words.append(lexeme.text.strip('"'))
+        clause = _word_clause(" ".join(words), field_name, 0) if words else None
+        if clause is not None and field_name is not None and self.schema[field_name].type != "text":
+            clause = None
+        return Group(should=(clause,) if clause else ())
+
     def parse_unary(self, field_name: str | None) -> Node | None:
         lexeme = self.peek()
         if lexeme is None or lexeme.kind == "rparen":
@@ -240,7 +263,15 @@ class _Parser:
         if lexeme.field and not self.check_field(lexeme.field, lexeme.position):
             scope = field_name
         if lexeme.kind == "lparen":
-            return self.parse_sequence(scope)
+            if self.depth >= _MAX_DEPTH:
+                self.fail(f"parentheses nested deeper than {_MAX_DEPTH}", lexeme.position)
+                self.ignored.append(f"parentheses nested deeper than {_MAX_DEPTH}: read as words")
+                return self.parse_sequence_flat(scope)
+            self.depth += 1
+            try:
+                return self.parse_sequence(scope)
+            finally:
+                self.depth -= 1
         if lexeme.kind == "quote":
             raw = lexeme.text
             slop = 1
@@ -249,7 +280,11 @@ class _Parser:
                 slop = max(1, min(int(sm.group(1)), 20))
                 raw = raw[: sm.start()]
             words = raw.strip('"')
-            return TextClause(words, scope, "phrase", slop=slop, position=lexeme.position) if words.strip() else None
+            if not words.strip():
+                return None
+            if scope is not None and self.schema[scope].type != "text":
+                return self.parse_filter(scope, self.schema[scope].type, words.strip(), lexeme.position)
+            return TextClause(words, scope, "phrase", slop=slop, position=lexeme.position)
         return self.parse_word(lexeme, field_name)
 
     def check_field(self, name: str, position: int) -> bool:
@@ -276,6 +311,9 @@ class _Parser:
                     return _word_clause(value, name, lexeme.position)
                 return self.parse_filter(name, spec.type, value, lexeme.position)
             return _word_clause(word, field_name, lexeme.position)
+        if field_name is not None and self.schema[field_name].type != "text":
+            # Inside tags:(a OR b) each word is a value of that field.
+            return self.parse_filter(field_name, self.schema[field_name].type, word, lexeme.position)
         return _word_clause(word, field_name, lexeme.position)
 
     def parse_filter(self, name: str, kind: str, value: str, position: int) -> Node | None:
@@ -309,6 +347,15 @@ class _Parser:
             self.ignored.append(f"{name}:{value} ({exc})")
             return None
         return clause
+
+
+def _is_filter(node: Node) -> bool:
+    """A filter, or a group made only of filters (``tags:(a OR b)``): it must hold."""
+    if isinstance(node, FilterClause):
+        return True
+    return isinstance(node, Group) and bool(node.must or node.should) and all(
+        _is_filter(n) for n in node.must + node.should
+    )
 
 
 def _word_clause(word: str, field_name: str | None, position: int) -> TextClause | None:
@@ -372,17 +419,21 @@ def parse_date_bound(value: str, upper: bool = False) -> _dt.datetime:
         raise ValueError(f"{value!r} is not a date (use 2020, 2020-07 or 2020-07-10)")
     year, month, day = int(m.group(1)), m.group(2), m.group(3)
     try:
-        if day:
-            start = _dt.datetime(year, int(month), int(day))
-            end = start + _dt.timedelta(days=1)
-        elif month:
-            start = _dt.datetime(year, int(month), 1)
-            end = _dt.datetime(year + (start.month == 12), start.month % 12 + 1, 1)
-        else:
-            start, end = _dt.datetime(year, 1, 1), _dt.datetime(year + 1, 1, 1)
+        start = _dt.datetime(year, int(month or 1), int(day or 1))
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a date ({exc})") from None
-    return end - _dt.timedelta(microseconds=1) if upper else start
+    if not upper:
+        return start
+    try:
+        if day:
+            end = start + _dt.timedelta(days=1)
+        elif month:
+            end = _dt.datetime(year + (start.month == 12), start.month % 12 + 1, 1)
+        else:
+            end = _dt.datetime(year + 1, 1, 1)
+    except (ValueError, OverflowError):  # the end of year 9999
+        return _dt.datetime.max
+    return end - _dt.timedelta(microseconds=1)
 
 
 def parse(query: str, schema: IndexSchema, *, strict: bool = False) -> ParsedQuery:
@@ -397,7 +448,7 @@ def parse(query: str, schema: IndexSchema, *, strict: bool = False) -> ParsedQue
         query = query[:MAX_QUERY_CHARS]
     parser = _Parser(query, schema, strict)
     tree = parser.parse()
-    parsed = ParsedQuery(query, tree, tuple(ignored + parser.ignored))
+    parsed = ParsedQuery(query, tree, tuple(dict.fromkeys(ignored + parser.ignored)))
     if parsed.is_empty and not tree.must_not:
         if strict:
             raise QuerySyntaxError("the query has no words to search", query, 0)
@@ -458,7 +509,7 @@ class _Builder:
         saved, self.terms = self.terms, QueryTerms()  # excluded words are not highlighted
         must_not = [_or(qs) for qs, _ in map(self.node, group.must_not) if qs]
         self.terms = saved
-        if self.settings.all_words_first and len(required) > 1:
+        if self.settings.all_words_first and 1 < len(required) <= self.settings.all_words_max:
             should.append(wq.ConstantScoreQuery(wq.And(required), _ALL_WORDS_BONUS))
         optional = _or(should) if should else None
         if must:
@@ -477,8 +528,9 @@ class _Builder:
             value = clause.value if spec.type == "id" else clause.value.lower()
             return wq.Term(clause.field, value)
         if spec.type == "date":
-            low = parse_date_bound(clause.low) if clause.low else None
-            high = parse_date_bound(clause.high, upper=True) if clause.high else None
+            # An exclusive bound excludes the whole day, month or year it names.
+            low = parse_date_bound(clause.low, upper=not clause.low_inclusive) if clause.low else None
+            high = parse_date_bound(clause.high, upper=clause.high_inclusive) if clause.high else None
             return wq.DateRange(
                 clause.field, low, high,
                 startexcl=not clause.low_inclusive, endexcl=not clause.high_inclusive,
@@ -521,7 +573,7 @@ class _Builder:
         groups = [self.syllable(s, fields, r) for s, r in zip(syllables, restored)]
         flat = [term for group in groups for term in group]
         required = [_or(g) if g else wq.NullQuery for g in groups]
-        return flat + self.words(syllables, words, fields), required
+        return flat + self.words(syllables, words, fields) + self.pairs(syllables, fields), required
 
     def weights(self, name: str) -> tuple[float, float]:
         w = self.settings.field_weight(name)
@@ -576,6 +628,30 @@ class _Builder:
         self.terms.exact.update(exact_words)
         self.terms.folded.update(folded_words)
         return subs
+
+    def pairs(self, syllables: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
+        """Neighbouring query syllables found side by side in a document score again,
+        folded (``proximity_weight``): closeness counts even where pyvi found no word."""
+        weight = self.settings.proximity_weight
+        if not weight or len(syllables) < 2:
+            return []
+        folded = [_text.fold(s) for s in syllables]
+        exact = [s.lower() for s in syllables]
+        subs: list[wq.Query] = []
+        for name in fields:
+            we, wf = self.weights(name)
+            subs.extend(self.pair_phrases(name + FOLDED_SUFFIX, folded, wf * weight))
+            if self.typed_accents and self.settings.exact_pairs:
+                subs.extend(self.pair_phrases(name, exact, we * weight))
+        return subs
+
+    def pair_phrases(self, fieldname: str, words: list[str], boost: float) -> list[wq.Query]:
+        present = [self.reader is None or bool(self.reader.doc_frequency(fieldname, w)) for w in words]
+        return [
+            wq.Phrase(fieldname, [a, b], slop=1, boost=boost)
+            for (a, b), ok_a, ok_b in zip(zip(words, words[1:]), present, present[1:])
+            if ok_a and ok_b
+        ]
 
     def phrase(self, syllables: list[str], fields: tuple[str, ...], slop: int) -> wq.Query:
         exact = [s.lower() for s in syllables]

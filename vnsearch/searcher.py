@@ -234,7 +234,7 @@ class Searcher:
             total = len(found)
             offset = (page - 1) * limit
             hits = tuple(
-                self._hit(offset + i + 1, hit, terms, snippets, options)
+                self._hit(offset + i + 1, hit, terms, snippets, options, sortedby is None)
                 for i, hit in enumerate(found[offset : offset + limit])
             )
         suggestion = None
@@ -254,10 +254,13 @@ class Searcher:
             seconds=time.perf_counter() - started,
         )
 
-    def _hit(self, rank: int, hit: Any, terms: _q.QueryTerms, snippets: bool, options: SearchSettings) -> Hit:
+    def _hit(
+        self, rank: int, hit: Any, terms: _q.QueryTerms, snippets: bool, options: SearchSettings, scored: bool
+    ) -> Hit:
         stored = hit.fields()
         title, body = stored.pop("title", ""), stored.pop("body", "")
-        score = hit.score or 0.0
+        # Sorted by a field, Whoosh's score is the sort key: no relevance to show.
+        score = (hit.score or 0.0) if scored else 0.0
         if options.all_words_first and score >= _q._ALL_WORDS_BONUS:
             score -= _q._ALL_WORDS_BONUS  # the tier bonus orders hits; the score shown is BM25
         tags = stored.pop("tags", "") or ""
@@ -345,13 +348,16 @@ def _bound_text(value: Any) -> str:
     return str(value)
 
 
-def _sorting(sort: str | None, schema: Any) -> tuple[str | None, bool]:
+def _sorting(sort: str | None, schema: Any) -> tuple[Any, bool]:
     if sort in (None, "", "relevance"):
         return None, False
-    if sort in ("date", "newest"):
-        return "date", True
-    if sort == "oldest":
-        return "date", False
+    if sort in ("date", "newest", "oldest"):
+        from whoosh import sorting
+
+        # Dated documents first either way; Whoosh would put undated ones first when newest.
+        dated = sorting.QueryFacet({0: wq.Every("date")}, other=1)
+        newest = sort != "oldest"
+        return sorting.MultiFacet([dated, sorting.FieldFacet("date", reverse=newest)]), False
     name = sort.lstrip("-")
     if name not in schema or schema[name].type not in ("date", "number", "keyword", "id"):
         raise SchemaError(f"cannot sort by {sort!r}: use relevance, date, oldest or a date or number field")

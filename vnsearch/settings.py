@@ -12,6 +12,12 @@ from typing import Any
 __all__ = ["SearchSettings", "DEFAULT_SETTINGS"]
 
 
+QUESTION_WORDS = (
+    "gì", "nào", "ai", "bao nhiêu", "bao giờ", "như thế nào", "thế nào",
+    "tại sao", "vì sao", "khi nào", "ở đâu",
+)
+
+
 @dataclass(frozen=True)
 class SearchSettings:
     """How queries are built and scored.
@@ -25,18 +31,24 @@ class SearchSettings:
     body_weight: float = 1.0
     other_weight: float = 1.0  # extra text fields declared at creation
     exact_weight: float = 1.0
-    folded_weight: float = 1.0
-    word_weight: float = 1.0
-    k1: float = 1.2
+    folded_weight: float = 0.5
+    word_weight: float = 0.25
+    # Neighbouring query syllables found side by side (a folded phrase of two).
+    proximity_weight: float = 0.5
+    exact_pairs: bool = False  # the same on the exact fields for queries typed with accents
+    exact_windows: bool = False  # runs of 2-3 typed syllables as exact words, beside pyvi's
+    k1: float = 0.9
     b: float = 0.75
-    # Documents matching every query word rank above partial matches.
+    # Documents matching every query word rank above partial matches, for queries of up to
+    # all_words_max words (a long question rarely has all its words in the answer).
     all_words_first: bool = True
+    all_words_max: int = 4
+    # Question words say what is asked, not what the answer holds: not searched (unless alone).
+    stopwords: tuple[str, ...] = QUESTION_WORDS
+    # Weight of accents restored from the index for a query typed without any (0: off).
+    restore_weight: float = 0.0
     max_terms: int = 64  # words of a query searched; the rest is ignored (and said so)
     max_expansions: int = 200  # terms a prefix or fuzzy word may expand to
-    stopwords: frozenset = frozenset()
-    # Weight of accents restored from the index for a query typed without any.
-    restore_weight: float = 0.0
-    exact_windows: bool = False
 
     def with_options(self, **options: Any) -> "SearchSettings":
         """A copy with some settings changed; unknown names raise ``TypeError``."""
