@@ -56,11 +56,22 @@ class _Unit(NamedTuple):
     word_end: int
 
 
-def _parts(piece: str) -> list[tuple[int, int]]:
+_parts_cache: dict[str, tuple[tuple[int, int], ...]] = {}
+_CACHE_LIMIT = 100_000  # distinct pieces remembered; real text has far fewer
+
+
+def _parts(piece: str) -> tuple[tuple[int, int], ...]:
     """Spans (relative to ``piece``) of the alphanumeric parts of one scanned piece."""
-    if _NUMBER_RE.fullmatch(piece):
-        return [(0, len(piece))]
-    return [m.span() for m in _PART_RE.finditer(piece)]
+    parts = _parts_cache.get(piece)
+    if parts is None:
+        if _NUMBER_RE.fullmatch(piece):
+            parts = ((0, len(piece)),)
+        else:
+            parts = tuple(m.span() for m in _PART_RE.finditer(piece))
+        if len(_parts_cache) >= _CACHE_LIMIT:
+            _parts_cache.clear()
+        _parts_cache[piece] = parts
+    return parts
 
 
 @functools.lru_cache(maxsize=8)
@@ -69,12 +80,13 @@ def _analyse(value: str, words: bool) -> tuple[_Unit, ...]:
     from vnsearch import segmenter
 
     normal, offsets = _text.normalize_with_offsets(value)
-    spans = [m.span() for m in segmenter.PIECE_RE.finditer(normal)]
-    pieces = [normal[s:e] for s, e in spans]
-    joins = _join_flags(pieces) if words else [False] * len(pieces)
-
-    def orig(pos: int) -> int:
-        return pos if offsets is None else offsets[pos]
+    matches = list(segmenter.PIECE_RE.finditer(normal))
+    pieces = [m.group() for m in matches]
+    starts = [m.start() for m in matches]
+    ends = [m.end() for m in matches]
+    joins = _join_flags(pieces) if words else None
+    if offsets is None:
+        offsets = range(len(normal) + 1)  # the identity, indexed like the list
 
     units: list[_Unit] = []
     word_head = -1  # index in units of the first syllable of the word being built
@@ -83,47 +95,56 @@ def _analyse(value: str, words: bool) -> tuple[_Unit, ...]:
     while i < n:
         # A glued run: pieces with nothing between them (10/7/2019, TP.HCM, a URL).
         j = i + 1
-        while j < n and spans[j][0] == spans[j - 1][1] and pieces[j] != "\n":
+        while j < n and starts[j] == ends[j - 1] and pieces[j] != "\n":
             j += 1
-        parts: list[tuple[int, int]] = []
-        piece_of_part: list[int] = []
-        for k in range(i, j):
-            for ps, pe in _parts(pieces[k]):
-                parts.append((spans[k][0] + ps, spans[k][0] + pe))
-                piece_of_part.append(k)
+        if j == i + 1:
+            base = starts[i]
+            parts = [(base + ps, base + pe) for ps, pe in _parts(pieces[i])]
+            k = i
+        else:
+            parts = []
+            piece_of_part: list[int] = []
+            for k in range(i, j):
+                base = starts[k]
+                for ps, pe in _parts(pieces[k]):
+                    parts.append((base + ps, base + pe))
+                    piece_of_part.append(k)
+            if len(parts) == 1:
+                k = piece_of_part[0]
         if len(parts) == 1:
             # A syllable: it may continue the word pyvi found before it.
-            (ps, pe), k = parts[0], piece_of_part[0]
-            syllable = normal[ps:pe]
+            ps, pe = parts[0]
             if pe - ps > MAX_TOKEN_CHARS:
                 last_syllable_piece = -2
             else:
-                if joins[k] and last_syllable_piece == k - 1 and _joinable(pieces[k - 1]) and _joinable(pieces[k]):
+                syllable = normal[ps:pe]
+                end = offsets[pe]
+                if (
+                    joins is not None
+                    and joins[k]
+                    and last_syllable_piece == k - 1
+                    and pieces[k - 1].isalnum()
+                    and pieces[k].isalnum()
+                ):
                     head = units[word_head]
-                    units[word_head] = head._replace(
-                        word=f"{head.word or head.text}_{syllable}", word_end=orig(pe)
-                    )
+                    units[word_head] = _Unit(head.text, head.start, head.end, f"{head.word or head.text}_{syllable}", end)
                 else:
                     word_head = len(units)
-                units.append(_Unit(syllable, orig(ps), orig(pe), None, orig(pe)))
+                units.append(_Unit(syllable, offsets[ps], end, None, end))
                 last_syllable_piece = k
         elif parts:
             whole = normal[parts[0][0] : parts[-1][1]]
-            whole_end = orig(parts[-1][1])
+            whole_end = offsets[parts[-1][1]]
             first = True
             for ps, pe in parts:
                 if pe - ps > MAX_TOKEN_CHARS:
                     continue
                 word = whole if first and len(whole) <= MAX_TOKEN_CHARS else None
-                units.append(_Unit(normal[ps:pe], orig(ps), orig(pe), word, whole_end))
+                units.append(_Unit(normal[ps:pe], offsets[ps], offsets[pe], word, whole_end))
                 first = False
             last_syllable_piece = -2
         i = j
     return tuple(units)
-
-
-def _joinable(piece: str) -> bool:
-    return _PART_RE.fullmatch(piece) is not None
 
 
 def _join_flags(pieces: list[str]) -> list[bool]:
