@@ -234,8 +234,10 @@ def child_main(args: argparse.Namespace) -> None:
 
 
 def run_child(argv: list[str], env: dict[str, str] | None = None) -> tuple[dict[str, Any], int]:
-    """Run ``speed.py --child ...``; return its JSON result and the peak RSS of its tree."""
+    """Run ``speed.py --child ...``; return its JSON result (with ``cpu_seconds``, the CPU
+    time of the child and its workers) and the peak RSS of its process tree."""
     command = [sys.executable, str(Path(__file__).resolve()), *argv]
+    before = _children_cpu()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=ROOT)
     peak = 0
     while proc.poll() is None:
@@ -245,7 +247,16 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> tuple[dict[
     if proc.returncode != 0:
         raise SystemExit(f"child failed ({proc.returncode}): {' '.join(argv)}")
     result = json.loads(out.strip().splitlines()[-1])
+    result["cpu_seconds"] = _children_cpu() - before
     return result, max(peak, result.get("own_peak_rss", 0))
+
+
+def _children_cpu() -> float:
+    """User + system time of every finished child (and their finished children) so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_rss(root: int) -> int:
@@ -300,13 +311,18 @@ def bench_indexing(args: argparse.Namespace, work: Path, docs: int, chars: int) 
             if args.procs is not None:
                 argv += ["--procs", str(args.procs)]
             result, peak = run_child(argv)
-            runs.append({"seconds": result["seconds"], "peak_rss": peak, "size": folder_size(folder)})
-            print(f"  {system} run {repeat + 1}: {result['seconds']:.1f} s, peak RSS {peak / 2**20:.0f} MiB", file=sys.stderr)
+            runs.append({"seconds": result["seconds"], "cpu": result["cpu_seconds"], "peak_rss": peak, "size": folder_size(folder)})
+            print(
+                f"  {system} run {repeat + 1}: {result['seconds']:.1f} s, CPU {result['cpu_seconds']:.1f} s, "
+                f"peak RSS {peak / 2**20:.0f} MiB",
+                file=sys.stderr,
+            )
             if repeat < args.repeats - 1:
                 shutil.rmtree(folder)
         seconds = statistics.median(r["seconds"] for r in runs)
         results[system] = {
             "seconds": seconds,
+            "cpu_seconds": statistics.median(r["cpu"] for r in runs),
             "chars_per_s": chars / seconds,
             "docs_per_s": docs / seconds,
             "size": runs[-1]["size"],
@@ -392,11 +408,14 @@ def machine() -> str:
 def report(args: argparse.Namespace, docs: int, chars: int, indexing: dict, queries: dict, startup: dict) -> str:
     lines = [f"Machine: {machine()}", f"Corpus: {docs:,} articles, {chars:,} characters", ""]
     if indexing:
-        lines += ["| indexer | seconds | chars/s | docs/s | index size | peak RSS |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| indexer | seconds | chars/s | docs/s | index size | peak RSS | CPU seconds |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for system, r in indexing.items():
             lines.append(
                 f"| {system} | {r['seconds']:.1f} | {r['chars_per_s']:,.0f} | {r['docs_per_s']:,.0f} | "
-                f"{r['size'] / 2**20:,.0f} MiB | {r['peak_rss'] / 2**20:,.0f} MiB |"
+                f"{r['size'] / 2**20:,.0f} MiB | {r['peak_rss'] / 2**20:,.0f} MiB | {r['cpu_seconds']:.1f} |"
             )
         if "vnsearch" in indexing:
             for other in ("whoosh+pyvi", "whoosh"):

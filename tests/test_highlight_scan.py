@@ -10,17 +10,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vnsearch import highlight as hl
-from vnsearch.analysis import VietnameseTokenizer
+from vnsearch.analysis import CompoundWordFilter, VietnameseTokenizer
 from vnsearch.text import fold
 
 
 def everywhere(text, exact, folded):
-    """The reference: every token of the whole text checked against the terms."""
-    return hl._merge(hl._token_spans(text, 0, exact, folded), text)
+    """The reference: every token of the whole text, from the analyzer, checked against the terms."""
+    spans = []
+    for t in CompoundWordFilter()(VietnameseTokenizer(words=False)(text, chars=True)):
+        lower = t.text.lower()
+        if lower in exact or fold(lower) in folded:
+            spans.append((t.startchar, t.endchar))
+    return hl._merge(spans, text)
 
 
 def tokens(text):
-    return [t.text.lower() for t in hl._WHOLES(VietnameseTokenizer(words=False)(text, chars=True))]
+    return [t.text.lower() for t in CompoundWordFilter()(VietnameseTokenizer(words=False)(text, chars=True))]
 
 
 TEXTS = [

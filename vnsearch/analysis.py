@@ -77,6 +77,11 @@ def _parts(piece: str) -> tuple[tuple[int, int], ...]:
 @functools.lru_cache(maxsize=8)
 def _analyse(value: str, words: bool) -> tuple[_Unit, ...]:
     # Cached because the exact and the folded field analyse the same text one after the other.
+    return _units(value, words)
+
+
+def _units(value: str, words: bool) -> tuple[_Unit, ...]:
+    """The tokens of ``value`` as units, before any filter (uncached)."""
     from vnsearch import segmenter
 
     normal, offsets = _text.normalize_with_offsets(value)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from vnsearch import text as _text
-from vnsearch.analysis import CompoundWordFilter, VietnameseTokenizer
+from vnsearch.analysis import MAX_TOKEN_CHARS, _units
 
 __all__ = ["Snippet", "find_spans", "make_snippets", "lead_snippet", "whole_snippet"]
 
@@ -85,8 +85,6 @@ def _no_controls(text: str) -> str:
     return "".join(ch if ch >= " " or ch in "\t" else " " for ch in text)
 
 
-_TOKENIZER = VietnameseTokenizer(words=False)
-_WHOLES = CompoundWordFilter()
 _PART_RE = re.compile(r"[^\W_]+")
 # A folded syllable that fold_syllable() may have made from one ending in y (ki from kỹ).
 _Y_AS_I_RE = re.compile(r"(?:h|k|l|m|qu|s|t)i")
@@ -96,8 +94,6 @@ _FOREIGN_RE = re.compile(r"[^\W\x00-\x7f]")
 # ends a number before a letter ("6.0L", "1,5kg"): the scan must find "l" and "kg" there.
 _ALONE_BEFORE = r"(?:(?<![^\W_])|(?<=\d)(?=[^\W\d_]))"
 _ALONE_AFTER = r"(?:(?![^\W_])|(?<=\d)(?=[^\W\d_]))"
-# Matches closer than this are tokenized as one stretch of text.
-_NEAR = 64
 
 
 def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, int]]:
@@ -119,20 +115,14 @@ def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, 
         return []  # no term has a letter or digit, and every token does
     skeleton = _skeleton(text)
     if skeleton is None:
-        return _merge(_token_spans(text, 0, exact, folded), text)
+        return _merge(_token_spans(text, 0, len(text), exact, folded), text)
     spans: list[tuple[int, int]] = []
-    start = end = -1
+    end = -1
     for m in scan.finditer(skeleton):
-        s, e = m.span()
-        if s < end + _NEAR and start >= 0:
-            if e > end:
-                end = _stretch_end(text, e)
-            continue
-        if start >= 0:
-            spans += _token_spans(text[start:end], start, exact, folded)
-        start, end = _stretch_start(text, s), _stretch_end(text, e)
-    if start >= 0:
-        spans += _token_spans(text[start:end], start, exact, folded)
+        if m.start() < end:
+            continue  # in the stretch just checked
+        start, end = _stretch_start(text, m.start()), _stretch_end(text, m.end())
+        spans += _token_spans(text, start, end, exact, folded)
     return _merge(spans, text)
 
 
@@ -176,14 +166,24 @@ def _stretch_end(text: str, pos: int) -> int:
     return min(ends) if ends else len(text)
 
 
-def _token_spans(text: str, offset: int, exact: set[str], folded: set[str]) -> list[tuple[int, int]]:
-    """Spans (shifted by ``offset``) of the tokens of ``text`` that match a term."""
-    spans = []
+def _token_spans(text: str, start: int, end: int, exact: set[str], folded: set[str]) -> list[tuple[int, int]]:
+    """Spans of the tokens of ``text[start:end]`` (whole units and their parts, as the
+    exact analyzer without words sees them) that match a term."""
     fold = _text.fold
-    for t in _WHOLES(_TOKENIZER(text, chars=True, start_char=offset)):
-        lower = t.text.lower()
+    stretch = text[start:end]
+    if stretch.isalnum():  # one syllable: one token (the usual case)
+        lower = _text.normalize(stretch).lower()
+        hit = len(stretch) <= MAX_TOKEN_CHARS and (lower in exact or fold(lower) in folded)
+        return [(start, end)] if hit else []
+    spans = []
+    for unit in _units(stretch, False):
+        if unit.word is not None:
+            lower = unit.word.lower()
+            if lower in exact or fold(lower) in folded:
+                spans.append((start + unit.start, start + unit.word_end))
+        lower = unit.text.lower()
         if lower in exact or fold(lower) in folded:
-            spans.append((t.startchar, t.endchar))
+            spans.append((start + unit.start, start + unit.end))
     return spans
 
 
