@@ -32,7 +32,10 @@ __all__ = ["ParsedQuery", "parse", "build", "QueryTerms", "parse_date_bound"]
 MAX_QUERY_CHARS = 2000
 _MAX_DEPTH = 32  # parentheses nested deeper are read as plain words
 # Added to the score of documents that match every word, so they rank above partial matches.
-_ALL_WORDS_BONUS = 1000.0
+_ALL_WORDS_BONUS = 1e6
+# Added, for short queries, for each two neighbouring query words found side by side: a word
+# (Hải Phòng) outranks its syllables scattered. Scores shown are taken modulo this.
+_ADJACENT_BONUS = 1e4
 
 
 # -- the parsed form --------------------------------------------------------------------------
@@ -481,6 +484,8 @@ class _Builder:
     typed_accents: bool = False
     terms: QueryTerms = field(default_factory=QueryTerms)
     count: int = 0
+    # Neighbouring words of the clauses being built, side by side (for the short-query tiers).
+    adjacent: list[wq.Query] = field(default_factory=list)
 
     def text_fields(self, scope: str | None) -> tuple[str, ...]:
         if scope is not None:
@@ -502,15 +507,18 @@ class _Builder:
         must = [_or(qs) for qs, _ in map(self.node, group.must) if qs]
         should: list[wq.Query] = []
         required: list[wq.Query] = []
+        saved_adjacent, self.adjacent = self.adjacent, []
         for n in group.should:
             queries, words = self.node(n)
             should.extend(queries)
             required.extend(words)
+        adjacent, self.adjacent = self.adjacent, saved_adjacent
         saved, self.terms = self.terms, QueryTerms()  # excluded words are not highlighted
         must_not = [_or(qs) for qs, _ in map(self.node, group.must_not) if qs]
         self.terms = saved
         if self.settings.all_words_first and 1 < len(required) <= self.settings.all_words_max:
             should.append(wq.ConstantScoreQuery(wq.And(required), _ALL_WORDS_BONUS))
+            should.extend(wq.ConstantScoreQuery(q, _ADJACENT_BONUS) for q in adjacent)
         optional = _or(should) if should else None
         if must:
             core: wq.Query | None = wq.And(must) if len(must) > 1 else must[0]
@@ -573,6 +581,10 @@ class _Builder:
         groups = [self.syllable(s, fields, r) for s, r in zip(syllables, restored)]
         flat = [term for group in groups for term in group]
         required = [_or(g) if g else wq.NullQuery for g in groups]
+        folded = [_text.fold(s) for s in syllables]
+        self.adjacent.extend(
+            _or([wq.Phrase(name + FOLDED_SUFFIX, [a, b]) for name in fields]) for a, b in zip(folded, folded[1:])
+        )
         return flat + self.words(syllables, words, fields) + self.pairs(syllables, fields), required
 
     def weights(self, name: str) -> tuple[float, float]:
@@ -648,7 +660,7 @@ class _Builder:
     def pair_phrases(self, fieldname: str, words: list[str], boost: float) -> list[wq.Query]:
         present = [self.reader is None or bool(self.reader.doc_frequency(fieldname, w)) for w in words]
         return [
-            wq.Phrase(fieldname, [a, b], slop=1, boost=boost)
+            wq.Phrase(fieldname, [a, b], slop=self.settings.proximity_slop, boost=boost)
             for (a, b), ok_a, ok_b in zip(zip(words, words[1:]), present, present[1:])
             if ok_a and ok_b
         ]

@@ -261,8 +261,8 @@ class Searcher:
         title, body = stored.pop("title", ""), stored.pop("body", "")
         # Sorted by a field, Whoosh's score is the sort key: no relevance to show.
         score = (hit.score or 0.0) if scored else 0.0
-        if options.all_words_first and score >= _q._ALL_WORDS_BONUS:
-            score -= _q._ALL_WORDS_BONUS  # the tier bonus orders hits; the score shown is BM25
+        if options.all_words_first:
+            score %= _q._ADJACENT_BONUS  # the tier bonuses order hits; the score shown is BM25
         tags = stored.pop("tags", "") or ""
         fragments: tuple[_hl.Snippet, ...] = ()
         title_snippet = None

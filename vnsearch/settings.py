@@ -35,6 +35,7 @@ class SearchSettings:
     word_weight: float = 0.25
     # Neighbouring query syllables found side by side (a folded phrase of two).
     proximity_weight: float = 0.5
+    proximity_slop: int = 1  # how far apart two neighbouring query syllables may stand
     exact_pairs: bool = False  # the same on the exact fields for queries typed with accents
     exact_windows: bool = False  # runs of 2-3 typed syllables as exact words, beside pyvi's
     k1: float = 0.9
@@ -42,7 +43,7 @@ class SearchSettings:
     # Documents matching every query word rank above partial matches, for queries of up to
     # all_words_max words (a long question rarely has all its words in the answer).
     all_words_first: bool = True
-    all_words_max: int = 4
+    all_words_max: int = 3
     # Question words say what is asked, not what the answer holds: not searched (unless alone).
     stopwords: tuple[str, ...] = QUESTION_WORDS
     # Weight of accents restored from the index for a query typed without any (0: off).

@@ -1,0 +1,254 @@
+"""Searching: the query language, Vietnamese matching and ranking, snippets, suggestions."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from vnsearch import Index
+from vnsearch.errors import QuerySyntaxError, SchemaError
+
+
+def ids(results):
+    return [hit.id for hit in results]
+
+
+# -- Vietnamese matching and ranking ------------------------------------------------------
+
+
+def test_unaccented_query_finds_accented_text(shared_index):
+    assert ids(shared_index.search("dang uy khoi"))[0] == "hp-1"
+
+
+def test_accents_typed_rank_the_same_accents_first(shared_index):
+    assert ids(shared_index.search("bán"))[:1] == ["ban-1"]
+    assert ids(shared_index.search("bàn"))[:1] == ["ban-2"]
+    assert ids(shared_index.search("ban nhạc"))[:1] == ["ban-3"]
+
+
+def test_unaccented_query_still_finds_every_accent_variant(shared_index):
+    assert {"ban-1", "ban-2", "ban-3"} <= set(ids(shared_index.search("ban", limit=20)))
+
+
+def test_old_and_new_tone_placement_are_the_same_query():
+    index = Index.create(None)
+    index.add([{"id": "1", "body": "Hòa bình và thủy lợi"}, {"id": "2", "body": "Chiến tranh"}])
+    assert ids(index.search("hoà bình")) == ids(index.search("hòa bình")) == ["1"]
+    assert ids(index.search("thuỷ lợi")) == ["1"]
+
+
+def test_y_and_i_spellings_match():
+    index = Index.create(None)
+    index.add([{"id": "1", "body": "Kỹ thuật số"}, {"id": "2", "body": "Tay nghề"}])
+    assert ids(index.search("kĩ thuật")) == ["1"]
+    assert ids(index.search("ki thuat")) == ["1"]
+
+
+def test_a_word_ranks_above_its_syllables_scattered(shared_index):
+    for query in ("Hải Phòng", "hai phong"):
+        found = ids(shared_index.search(query))
+        assert found.index("hp-1") < found.index("scatter-1")
+
+
+def test_one_syllable_matches_inside_a_word(shared_index):
+    assert "hp-1" in ids(shared_index.search("phòng"))
+
+
+def test_title_weighs_more_than_body():
+    index = Index.create(None)
+    index.add([{"id": "body", "title": "Tin", "body": "Hải Phòng có mưa lớn."}, {"id": "title", "title": "Hải Phòng", "body": "Tin có mưa lớn."}])
+    assert ids(index.search("hải phòng")) == ["title", "body"]
+
+
+def test_documents_with_all_words_come_before_partial_matches():
+    index = Index.create(None)
+    index.add(
+        [
+            {"id": "one", "body": "giá vàng giá vàng giá vàng tăng mạnh"},
+            {"id": "both", "body": "giá vàng và đô la"},
+            {"id": "other", "body": "đô la Mỹ"},
+        ]
+    )
+    found = ids(index.search("vàng đô la"))
+    assert found[0] == "both"
+    assert set(found) == {"one", "both", "other"}
+
+
+# -- the query language -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ('title:"hải phòng" body:đảng', ["hp-1"]),
+        ("title:chợ", ["ban-1"]),
+        ('"bàn lớn"', ["ban-2"]),
+        ('"lớn bàn"', []),
+        ("bán AND rau", ["ban-1"]),
+        ("bán OR bàn", None),
+        ("+bàn -gỗ", ["ban-3", "ban-1", "hp-1"]),
+        ("chợ NOT rau", []),
+        ("(bàn OR bán) AND gỗ", ["ban-2"]),
+        ("hải phò*", None),
+        ("phòngg~", None),
+        ("date:[2020-01-01 TO 2020-12-31]", ["ban-1", "ban-2"]),
+        ("date:>=2021", None),
+        ("tags:thoi-su", ["hp-1"]),
+        ("tags:(doi-song OR giai-tri)", None),
+    ],
+)
+def test_query_language(shared_index, query, expected):
+    found = ids(shared_index.search(query, limit=20))
+    if expected is not None:
+        assert sorted(found) == sorted(expected)
+    else:
+        assert found
+
+
+def test_or_prefix_fuzzy_and_date_queries_find_the_right_documents(shared_index):
+    assert set(ids(shared_index.search("bán OR bàn"))) >= {"ban-1", "ban-2"}
+    assert "hp-1" in ids(shared_index.search("hải phò*"))
+    assert "hp-1" in ids(shared_index.search("phòngg~"))
+    assert set(ids(shared_index.search("date:>=2021", limit=20))) == {"ban-3", "scatter-1"}
+    assert set(ids(shared_index.search("tags:(doi-song OR giai-tri)"))) == {"ban-1", "ban-2", "ban-3"}
+
+
+def test_filters_sort_and_paging_as_arguments(shared_index):
+    assert ids(shared_index.search("chợ OR bàn OR ban", filters={"tags": "doi-song"})) == ["ban-1", "ban-2"] or set(
+        ids(shared_index.search("chợ OR bàn OR ban", filters={"tags": "doi-song"}))
+    ) == {"ban-1", "ban-2"}
+    dated = shared_index.search("date:>=2019", sort="date", limit=20)
+    dates = [hit.date for hit in dated]
+    assert dates == sorted(dates, reverse=True)
+    oldest = shared_index.search("date:>=2019", sort="oldest", limit=20)
+    assert [h.date for h in oldest] == sorted(dates)
+    first, second = shared_index.search("date:>=2019", sort="oldest", limit=2), shared_index.search(
+        "date:>=2019", sort="oldest", limit=2, page=2
+    )
+    assert first.total == second.total == 5
+    assert not set(ids(first)) & set(ids(second))
+    assert ids(shared_index.search("date:>=2019", filters={"date": ("2020-01-01", "2020-12-31")})) != []
+
+
+def test_fields_argument_limits_bare_words(shared_index):
+    assert ids(shared_index.search("chợ", fields=["title"])) == ["ban-1"]
+    assert ids(shared_index.search("rau", fields=["title"])) == []
+    with pytest.raises(SchemaError):
+        shared_index.search("chợ", fields=["nope"])
+
+
+@pytest.mark.parametrize(
+    "query, note",
+    [
+        ("nope:chợ", "not a field"),
+        ('"chợ phiên', "unbalanced quote"),
+        ("(chợ phiên", "never closed"),
+        ("chợ phiên)", "without '('"),
+        ("!!!", "no words"),
+    ],
+)
+def test_lenient_parse_says_what_it_ignored(shared_index, query, note):
+    results = shared_index.search(query)
+    assert any(note in item for item in results.ignored)
+
+
+@pytest.mark.parametrize("query", ["nope:chợ", '"chợ phiên', "(chợ phiên", "chợ phiên)", "", "!!!", "date:[x TO y]"])
+def test_strict_parse_raises_with_a_position(shared_index, query):
+    with pytest.raises(QuerySyntaxError) as info:
+        shared_index.search(query, strict=True)
+    assert info.value.position is not None
+
+
+def test_very_long_query_is_cut_not_fatal(shared_index):
+    results = shared_index.search("chợ " * 2500)
+    assert ids(results)[0] == "ban-1"
+    assert results.ignored
+
+
+# -- results and snippets --------------------------------------------------------------------
+
+
+def test_hits_carry_rank_score_and_stored_fields(shared_index):
+    results = shared_index.search("hải phòng")
+    hit = results[0]
+    assert (hit.rank, hit.id) == (1, "hp-1")
+    assert hit.score > 0
+    assert hit.title.startswith("Đảng ủy Khối")
+    assert results.total >= 1 and len(results) == len(list(results))
+
+
+def test_snippet_spans_cover_exactly_the_matched_text(shared_index):
+    hit = shared_index.search("dang uy khoi")[0]
+    snippet = hit.snippets[0]
+    marked = [snippet.text[s:e] for s, e in snippet.spans]
+    assert marked[0] == "Đảng ủy Khối"
+    assert snippet.to_html().count("<mark>") == len(snippet.spans)
+
+
+def test_snippets_highlight_prefix_typo_and_phrase_matches(shared_index):
+    for query, word in [("bà*", "bàn"), ("bànn~", "bàn"), ('"bàn lớn"', "bàn lớn")]:
+        snippet = shared_index.search(query)[0].snippets[0]
+        assert word in [snippet.text[s:e] for s, e in snippet.spans]
+
+
+def test_title_only_match_shows_the_lead_of_the_body(shared_index):
+    hit = shared_index.search("title:phiên")[0]
+    assert hit.id == "ban-1"
+    assert hit.snippets[0].text.startswith("Người dân")
+    assert hit.title_snippet.spans
+
+
+def test_snippet_text_is_html_escaped():
+    index = Index.create(None)
+    index.add([{"id": "x", "body": 'Bài <script>alert("hải")</script> về Hải Phòng'}])
+    html = index.search("hải phòng")[0].snippets[0].to_html()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<mark>Hải Phòng</mark>" in html
+
+
+# -- suggestions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, suggestion", [("hai phong", "Hải Phòng"), ("dang uy", "Đảng ủy")])
+def test_suggestion_restores_diacritics_from_the_index(shared_index, query, suggestion):
+    assert shared_index.search(query).suggestion == suggestion
+
+
+def test_suggestion_corrects_typos(shared_index):
+    assert shared_index.search("hải phòngg").suggestion == "Hải Phòng"
+
+
+def test_no_suggestion_when_the_query_matches_well(shared_index):
+    assert shared_index.search("hải phòng").suggestion is None
+
+
+# -- sharing a searcher ----------------------------------------------------------------------
+
+
+def test_one_searcher_serves_many_threads(shared_index):
+    searcher = shared_index.searcher()
+    expected = ids(searcher.search("dang uy khoi"))
+    failures = []
+
+    def work():
+        for _ in range(20):
+            if ids(searcher.search("dang uy khoi")) != expected:
+                failures.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+
+
+def test_searcher_sees_new_documents_after_a_commit(tmp_path):
+    index = Index.create(tmp_path / "ix")
+    index.add([{"id": "1", "body": "tin cũ"}])
+    searcher = Index.open(tmp_path / "ix").searcher()
+    assert ids(searcher.search("tin")) == ["1"]
+    index.add([{"id": "2", "body": "tin mới"}])
+    searcher.refresh()
+    assert sorted(ids(searcher.search("tin"))) == ["1", "2"]
