@@ -113,9 +113,9 @@ def test_failing_record_source_keeps_the_committed_batches(tmp_path, records):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patch reaches workers by fork")
 def test_failing_worker_raises_and_keeps_the_last_commit(tmp_path, records, monkeypatch):
-    from whoosh.writing import SegmentWriter
+    from vnsearch.writing import Writer
 
-    original = SegmentWriter.add_document
+    original = Writer.add_document
 
     def add_document(self, **values):
         if values["id"] == "d0075":
@@ -124,7 +124,7 @@ def test_failing_worker_raises_and_keeps_the_last_commit(tmp_path, records, monk
 
     index = vnsearch.Index.create(tmp_path / "ix")
     index.add(records[:20])
-    monkeypatch.setattr(SegmentWriter, "add_document", add_document)
+    monkeypatch.setattr(Writer, "add_document", add_document)
     with pytest.raises(ValueError, match="worker trouble"):
         index.add(records[20:], procs=2, batch_size=40)
     monkeypatch.undo()
@@ -178,10 +178,10 @@ def test_automatic_procs(tmp_path, records, monkeypatch):
     procs, rest = index._procs_for(None, iter(docs))
     assert procs == 1 and list(rest) == docs  # small input: one process
     monkeypatch.setattr(index_module, "_PARALLEL_MIN_CHARS", 1000)
-    monkeypatch.setattr("vnsearch.parallel.cores", lambda: 2)
+    monkeypatch.setattr("vnsearch.writing.cores", lambda: 2)
     procs, rest = index._procs_for(None, iter(docs))
     assert procs == 2 and list(rest) == docs  # large input: read-ahead documents come first
-    monkeypatch.setattr("vnsearch.parallel.cores", lambda: 1)
+    monkeypatch.setattr("vnsearch.writing.cores", lambda: 1)
     assert index._procs_for(None, iter(docs))[0] == 1
 
 

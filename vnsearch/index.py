@@ -37,6 +37,7 @@ from vnsearch.errors import (
     VnsearchError,
 )
 from vnsearch.schema import IndexSchema
+from vnsearch.writing import Writer
 
 if TYPE_CHECKING:
     from vnsearch.searcher import Results, Searcher
@@ -273,7 +274,7 @@ class Index:
             self._pending = 0
             self._batch_ids.clear()
             if built:
-                from vnsearch.parallel import commit_with_segments
+                from vnsearch.writing import commit_with_segments
 
                 commit_with_segments(writer, built)
             else:
@@ -366,7 +367,7 @@ class Index:
             from whoosh.index import LockError
 
             try:
-                self._writer = self._ix.writer(timeout=self.lock_timeout)
+                self._writer = Writer(self._ix, timeout=self.lock_timeout)
             except LockError:
                 where = self.path or "the in-memory index"
                 raise IndexLockedError(
@@ -409,7 +410,7 @@ class Index:
             return 1, docs  # workers cannot write into this process's memory
         if procs is not None:
             return procs, docs
-        from vnsearch.parallel import cores
+        from vnsearch.writing import cores
 
         available = min(cores(), _MAX_AUTO_PROCS)
         if available < 2:
@@ -471,7 +472,7 @@ class Index:
     ) -> None:
         """Batches built by worker processes, one segment per worker and batch; the parent
         reads the next batch meanwhile, deletes replaced documents and commits."""
-        from vnsearch.parallel import Workers
+        from vnsearch.writing import Workers
 
         extra = self.schema.extra_fields
         folder = str(self.path)

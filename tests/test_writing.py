@@ -1,0 +1,110 @@
+"""vnsearch.writing.Writer writes the index Whoosh's own SegmentWriter writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import pytest
+from whoosh.filedb.filestore import RamStorage
+from whoosh.writing import SegmentWriter
+
+from vnsearch.analysis import exact_analyzer, folded_analyzer, term_positions
+from vnsearch.documents import Document
+from vnsearch.index import _whoosh_values
+from vnsearch.schema import IndexSchema
+from vnsearch.writing import Writer, _plans
+
+TEXTS = [
+    "Đảng ủy Khối các cơ quan thành phố Hải Phòng tổ chức hội nghị lần thứ 20.",
+    "Chiều 10/7/2019, TP.HCM: giá 2.000đ/kg, động cơ 6.0L; xem https://vnexpress.net/a-1.html.",
+    "Hòa bình, hoà bình, thủy lợi, KỸ THUẬT, kĩ sư — “Hải Phòng” … hải phòng!\nDòng mới ở đây.",
+    unicodedata.normalize("NFD", "Hòa bình ở Hải Phòng, thủy lợi và kỹ thuật."),
+    "Liên hệ toa.soan@baochinhphu.vn; Ελληνικά; naïve café; " + "x" * 150,
+    "",
+]
+
+
+def documents() -> list[Document]:
+    docs = []
+    for i, body in enumerate(TEXTS * 3):
+        docs.append(
+            Document.from_record(
+                {
+                    "id": f"d{i}",
+                    "title": TEXTS[(i + 1) % len(TEXTS)][:60] or "Tiêu đề",
+                    "body": body or "trống",
+                    "date": dt.datetime(2020, 1, 1 + i),
+                    "url": f"https://example.vn/{i}",
+                    "tags": ["thời sự", "hải phòng"],
+                    "author": "Nguyễn Văn A",
+                    "section": "Xã hội",
+                    "views": i * 10,
+                    "raw": {"i": i},
+                }
+            )
+        )
+    return docs
+
+
+FIELDS = {"author": "text", "section": "keyword", "views": "number", "raw": "stored"}
+
+
+def build(writer_class, limitmb=128):
+    schema = IndexSchema.build(FIELDS)
+    ix = RamStorage().create_index(schema.whoosh_schema())
+    writer = writer_class(ix, limitmb=limitmb)
+    for doc in documents():
+        writer.add_document(**_whoosh_values(doc, schema.extra_fields))
+    writer.commit()
+    return ix
+
+
+def contents(ix):
+    with ix.reader() as reader:
+        postings = {}
+        for fieldname, text in reader.all_terms():
+            postings[fieldname, text] = list(_postings(reader, fieldname, text))
+        lengths = {
+            (name, n): reader.doc_field_length(n, name) for n in range(reader.doc_count_all()) for name in ix.schema.names()
+        }
+        stored = list(reader.all_stored_fields())
+        columns = {
+            name: list(reader.column_reader(name)) for name in ix.schema.names() if reader.has_column(name)
+        }
+    return postings, lengths, stored, columns
+
+
+def _postings(reader, fieldname, text):
+    m = reader.postings(fieldname, text)
+    while m.is_active():
+        yield m.id(), m.weight(), m.value()
+        m.next()
+
+
+@pytest.mark.parametrize("limitmb", [128, 0.002])  # 0.002 MB: sorted runs on disk
+def test_same_index_as_whoosh(limitmb):
+    assert contents(build(Writer, limitmb)) == contents(build(SegmentWriter))
+
+
+def test_text_fields_take_the_short_path():
+    schema = IndexSchema.build(FIELDS).whoosh_schema()
+    assert _plans(schema) == {
+        "title": (True, False),
+        "title_f": (True, True),
+        "body": (True, False),
+        "body_f": (True, True),
+        "author": (True, False),
+        "author_f": (True, True),
+    }
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("words", [True, False])
+def test_term_positions_are_the_analyzers(text, words):
+    for folded, analyzer in ((False, exact_analyzer(words)), (True, folded_analyzer(words))):
+        expected: dict[str, list[int]] = {}
+        for t in analyzer(text, positions=True, mode="index"):
+            expected.setdefault(t.text, []).append(t.pos)
+        got = term_positions(text, words, folded)
+        assert got == expected and list(got) == list(expected)
