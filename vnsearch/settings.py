@@ -38,8 +38,8 @@ class SearchSettings:
     proximity_slop: int = 1  # how far apart two neighbouring query syllables may stand
     exact_pairs: bool = False  # the same on the exact fields for queries typed with accents
     exact_windows: bool = False  # runs of 2-3 typed syllables as exact words, beside pyvi's
-    k1: float = 0.9
-    b: float = 0.75
+    k1: float = 0.8
+    b: float = 0.8
     # Documents matching every query word rank above partial matches, for queries of up to
     # all_words_max words (a long question rarely has all its words in the answer).
     all_words_first: bool = True
