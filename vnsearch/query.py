@@ -23,7 +23,6 @@ from whoosh import query as wq
 from vnsearch import text as _text
 from vnsearch.analysis import VietnameseTokenizer
 from vnsearch.errors import QuerySyntaxError
-from vnsearch.restore import vocabulary
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 
@@ -573,12 +572,7 @@ class _Builder:
         if clause.kind == "phrase" and len(syllables) > 1:
             q = self.phrase(syllables, fields, clause.slop)
             return [q], [q]
-        restored: list[str | None] = [None] * len(syllables)
-        if not self.typed_accents and self.settings.restore_weight and self.reader is not None:
-            vocab = vocabulary(self.reader, self.schema.text_fields)
-            restored, restored_words = vocab.restore([_text.fold(s) for s in syllables])
-            words = words + restored_words
-        groups = [self.syllable(s, fields, r) for s, r in zip(syllables, restored)]
+        groups = [self.syllable(s, fields) for s in syllables]
         flat = [term for group in groups for term in group]
         required = [_or(g) if g else wq.NullQuery for g in groups]
         folded = [_text.fold(s) for s in syllables]
@@ -591,9 +585,8 @@ class _Builder:
         w = self.settings.field_weight(name)
         return w * self.settings.exact_weight, w * self.settings.folded_weight
 
-    def syllable(self, syllable: str, fields: tuple[str, ...], restored: str | None = None) -> list[wq.Query]:
-        """One query syllable: its folded form, its exact form when typed with accents, or
-        else the accented form restored from the index (weighted ``restore_weight``)."""
+    def syllable(self, syllable: str, fields: tuple[str, ...]) -> list[wq.Query]:
+        """One query syllable: its folded form, and its exact form when typed with accents."""
         exact, folded = syllable.lower(), _text.fold(syllable)
         accented = self.typed_accents or _text.has_diacritics(exact)
         self.terms.folded.add(folded)
@@ -604,8 +597,6 @@ class _Builder:
             we, wf = self.weights(name)
             if accented:
                 subs.extend(self.term(name, exact, we))
-            elif restored:
-                subs.extend(self.term(name, restored, we * self.settings.restore_weight))
             subs.extend(self.term(name + FOLDED_SUFFIX, folded, wf))
         return subs
 
@@ -623,15 +614,9 @@ class _Builder:
             for i in range(len(syllables) - size + 1):
                 folded_words.add("_".join(_text.fold(s) for s in syllables[i : i + size]))
         exact_words = {w.lower() for w in words if self.typed_accents or _text.has_diacritics(w)}
-        if self.typed_accents and self.settings.exact_windows:
-            for size in (2, 3):
-                for i in range(len(syllables) - size + 1):
-                    exact_words.add("_".join(s.lower() for s in syllables[i : i + size]))
         subs: list[wq.Query] = []
         for name in fields:
             we, wf = self.weights(name)
-            if not self.typed_accents:
-                we *= self.settings.restore_weight  # words restored from the vocabulary
             ww = self.settings.word_weight
             for w in sorted(exact_words):
                 subs.extend(self.term(name, w, we * ww))
@@ -648,13 +633,10 @@ class _Builder:
         if not weight or len(syllables) < 2:
             return []
         folded = [_text.fold(s) for s in syllables]
-        exact = [s.lower() for s in syllables]
         subs: list[wq.Query] = []
         for name in fields:
-            we, wf = self.weights(name)
+            _, wf = self.weights(name)
             subs.extend(self.pair_phrases(name + FOLDED_SUFFIX, folded, wf * weight))
-            if self.typed_accents and self.settings.exact_pairs:
-                subs.extend(self.pair_phrases(name, exact, we * weight))
         return subs
 
     def pair_phrases(self, fieldname: str, words: list[str], boost: float) -> list[wq.Query]:

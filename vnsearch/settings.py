@@ -36,8 +36,6 @@ class SearchSettings:
     # Neighbouring query syllables found side by side (a folded phrase of two).
     proximity_weight: float = 0.5
     proximity_slop: int = 1  # how far apart two neighbouring query syllables may stand
-    exact_pairs: bool = False  # the same on the exact fields for queries typed with accents
-    exact_windows: bool = False  # runs of 2-3 typed syllables as exact words, beside pyvi's
     k1: float = 0.8
     b: float = 0.8
     # Documents matching every query word rank above partial matches, for queries of up to
@@ -46,8 +44,6 @@ class SearchSettings:
     all_words_max: int = 3
     # Question words say what is asked, not what the answer holds: not searched (unless alone).
     stopwords: tuple[str, ...] = QUESTION_WORDS
-    # Weight of accents restored from the index for a query typed without any (0: off).
-    restore_weight: float = 0.0
     max_terms: int = 64  # words of a query searched; the rest is ignored (and said so)
     max_expansions: int = 200  # terms a prefix or fuzzy word may expand to
 
