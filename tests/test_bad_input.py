@@ -323,22 +323,18 @@ def test_one_large_document_indexes_and_is_searchable(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
-@pytest.mark.xfail(
-    strict=True,
-    reason="highlight._windows is quadratic in the number of matches (each window rescans "
-    "every later span): a long document that matches a common word takes minutes to highlight",
-)
 def test_highlighting_many_matches_is_not_quadratic():
+    # A hang guard, not a timing: the quadratic version took minutes here, linear well under 1 s.
     from vnsearch import highlight
 
     text = "hải phòng " * 50_000
     spans = [(i * 10, i * 10 + 9) for i in range(50_000)]
 
     def too_slow(signum, frame):
-        raise TimeoutError("make_snippets took more than 2 s")
+        raise TimeoutError("make_snippets took more than 10 s")
 
     previous = signal.signal(signal.SIGALRM, too_slow)
-    signal.setitimer(signal.ITIMER_REAL, 2.0)
+    signal.setitimer(signal.ITIMER_REAL, 10.0)
     try:
         snippets = highlight.make_snippets(text, spans)
     finally:

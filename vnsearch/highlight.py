@@ -7,6 +7,7 @@ without accents highlights the accented words it found; spans index the original
 from __future__ import annotations
 
 import functools
+import bisect
 import html
 import re
 import unicodedata
@@ -227,10 +228,11 @@ def _windows(text: str, spans: list[tuple[int, int]], chars: int) -> list[tuple[
     """One candidate window per match: it starts a little before that match and takes the
     following matches that fit; returns (start, end, distinct words, matches)."""
     windows = []
+    ends = [e for _, e in spans]  # increasing: the spans are sorted and do not overlap
     for i, (s, e) in enumerate(spans):
         start = _word_start(text, max(0, s - chars // 4))
         end = min(len(text), start + chars)
-        inside = [sp for sp in spans[i:] if sp[1] <= end]
+        inside = spans[i : bisect.bisect_right(ends, end, lo=i)]
         if not inside:
             end = e
             inside = [(s, e)]
