@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
 
@@ -75,10 +75,42 @@ def _parts(piece: str) -> tuple[tuple[int, int], ...]:
     return parts
 
 
+# Texts longer than this are analysed a slice at a time, and not cached, so that one huge
+# document costs memory in proportion to a slice, not to the whole document.
+_SLICE_CHARS = 200_000
+
+
+def _analyse(value: str, words: bool) -> Iterable[_Unit]:
+    """The units of ``value``: cached for ordinary texts, streamed slice by slice for huge ones."""
+    if len(value) <= _SLICE_CHARS:
+        return _cached_units(value, words)
+    return _sliced_units(value, words)
+
+
 @functools.lru_cache(maxsize=8)
-def _analyse(value: str, words: bool) -> tuple[_Unit, ...]:
+def _cached_units(value: str, words: bool) -> tuple[_Unit, ...]:
     # Cached because the exact and the folded field analyse the same text one after the other.
     return _units(value, words)
+
+
+def _sliced_units(value: str, words: bool) -> Iterator[_Unit]:
+    start = 0
+    while start < len(value):
+        end = _slice_end(value, start + _SLICE_CHARS)
+        for unit in _units(value[start:end], words):
+            yield _Unit(unit.text, unit.start + start, unit.end + start, unit.word, unit.word_end + start)
+        start = end
+
+
+def _slice_end(value: str, end: int) -> int:
+    """A cut at or after ``end`` that splits no word: after a newline, else after a space."""
+    if end >= len(value):
+        return len(value)
+    for sep in ("\n", " "):
+        cut = value.find(sep, end, end + _SLICE_CHARS // 2)
+        if cut != -1:
+            return cut + 1
+    return end  # no space for 100,000 characters: not text anyone will search by word
 
 
 def _units(value: str, words: bool) -> tuple[_Unit, ...]:
