@@ -173,8 +173,7 @@ class _Parser:
         return self.lexemes[self.i] if self.i < len(self.lexemes) else None
 
     def parse(self) -> Group:
-        group = self.parse_sequence(None, top=True)
-        return group
+        return self.parse_sequence(None, top=True)
 
     def parse_sequence(self, field_name: str | None, top: bool = False) -> Group:
         """Clauses up to a closing parenthesis (or the end), with their operators."""
