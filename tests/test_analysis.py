@@ -140,3 +140,10 @@ def test_vietnamese_like_text_with_words(text):
     for t in folded_analyzer()(text, positions=True, chars=True):
         assert t.text == fold(t.text)
         assert 0 <= t.startchar < t.endchar <= len(text)
+
+
+def test_a_character_that_normalises_into_several_keeps_its_span():
+    # U+0A33 is excluded from composition: NFC turns it into a letter and a nukta.
+    text = "\u0a33 Hải"
+    spans = [text[t.startchar : t.endchar] for t in exact_analyzer(words=False)(text, chars=True)]
+    assert spans == ["\u0a33", "Hải"]

@@ -48,6 +48,7 @@ FORMAT_VERSION = 1
 META_FILE = "vnsearch.json"
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 10.0
+_OPEN_ATTEMPTS = 10
 _PROGRESS_EVERY = 0.25  # seconds between progress callbacks
 _PARALLEL_MIN_CHARS = 2_000_000  # input from which procs=None starts worker processes
 _MAX_AUTO_PROCS = 4  # each worker holds a batch share and its postings in memory
@@ -188,11 +189,18 @@ class Index:
                 f"this vnsearch reads format {FORMAT_VERSION}: rebuild the index"
             )
         storage = FileStorage(str(folder))
-        try:
-            whoosh_index = storage.open_index()
-            whoosh_index.reader().close()  # opens every segment: damage shows here, not mid-search
-        except Exception as exc:  # Whoosh raises EmptyIndexError, pickling and OS errors
-            raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                whoosh_index = storage.open_index()
+                whoosh_index.reader().close()  # opens every segment: damage shows here, not mid-search
+                break
+            except FileNotFoundError as exc:
+                # A writer committing just now removed the files of the commit being opened.
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
+                time.sleep(0.05)
+            except Exception as exc:  # Whoosh raises EmptyIndexError, pickling and OS errors
+                raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
         return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
 
     @classmethod

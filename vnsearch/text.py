@@ -102,7 +102,10 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
         if i == len(text) or unicodedata.combining(text[i]) == 0:
             piece = unicodedata.normalize("NFC", text[start:i])
             out.append(piece)
-            offsets.extend([start] * len(piece))
+            # A run that composes into several characters (a base, then marks) maps its first
+            # to the run's start and the rest to its end, so spans ending inside it cover it.
+            offsets.append(start)
+            offsets.extend([i] * (len(piece) - 1))
             start = i
     offsets.append(len(text))
     normal = "".join(out)
