@@ -179,8 +179,12 @@ def test_automatic_procs(tmp_path, records, monkeypatch):
     assert procs == 1 and list(rest) == docs  # small input: one process
     monkeypatch.setattr(index_module, "_PARALLEL_MIN_CHARS", 1000)
     monkeypatch.setattr("vnsearch.writing.cores", lambda: 2)
+    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: True)
     procs, rest = index._procs_for(None, iter(docs))
     assert procs == 2 and list(rest) == docs  # large input: read-ahead documents come first
+    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: False)
+    assert index._procs_for(None, iter(docs))[0] == 1  # spawned workers are asked for, not chosen
+    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: True)
     monkeypatch.setattr("vnsearch.writing.cores", lambda: 1)
     assert index._procs_for(None, iter(docs))[0] == 1
 
@@ -189,3 +193,35 @@ def test_automatic_procs(tmp_path, records, monkeypatch):
 def test_bad_procs(tmp_path, procs):
     with pytest.raises(ValueError, match="procs"):
         vnsearch.Index.create(tmp_path / "ix").add([{"id": "1", "body": "x"}], procs=procs)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patch reaches workers by fork")
+def test_dying_worker_raises_instead_of_hanging(tmp_path, records, monkeypatch):
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from vnsearch.writing import Writer
+
+    original = Writer.add_document
+
+    def add_document(self, **values):
+        if values["id"] == "d0075":
+            os._exit(3)  # as if killed
+        return original(self, **values)
+
+    index = vnsearch.Index.create(tmp_path / "ix")
+    monkeypatch.setattr(Writer, "add_document", add_document)
+    with pytest.raises(BrokenProcessPool):
+        index.add(records, procs=2, batch_size=40)
+    monkeypatch.undo()
+    assert sorted(stored(vnsearch.Index.open(tmp_path / "ix"))) == [r["id"] for r in records[:40]]
+
+
+def test_spawned_workers(tmp_path, records, monkeypatch):
+    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: False)
+    one = vnsearch.Index.create(tmp_path / "one")
+    one.add(records, procs=1)
+    two = vnsearch.Index.create(tmp_path / "two")
+    assert two.add(records, procs=2, batch_size=70).added == 120
+    assert stored(two) == stored(one)
+    assert results(two, "hải phòng") == results(one, "hải phòng")

@@ -227,8 +227,10 @@ class Index:
         bad ones in the report; ``"strict"`` raises :class:`DocumentError` on the first one.
 
         Every ``batch_size`` documents are committed. ``procs`` worker processes analyse and
-        write them (``None``: as many as there are cores, up to 4, when the input is larger
-        than about 2 million characters and the index is on disk; else 1).
+        write them; ``None`` means as many as there are cores, up to 4, when the index is on
+        disk, the input holds more than about 2 million characters and workers can be forked
+        (Linux), else 1. Where workers are spawned (macOS, Windows), a script that passes
+        ``procs`` must index under ``if __name__ == "__main__":``.
         """
         _check_errors(errors)
         run = _Run()
@@ -418,11 +420,11 @@ class Index:
             return 1, docs  # workers cannot write into this process's memory
         if procs is not None:
             return procs, docs
-        from vnsearch.writing import cores
+        from vnsearch.writing import can_fork, cores
 
         available = min(cores(), _MAX_AUTO_PROCS)
-        if available < 2:
-            return 1, docs
+        if available < 2 or not can_fork():
+            return 1, docs  # spawned workers need the caller's main-module guard: ask for them
         # Workers pay off from about a second of work: read that much ahead to decide.
         head: list[Document] = []
         characters = 0
@@ -445,7 +447,7 @@ class Index:
         progress: Callable[[Progress], None] | None,
     ) -> None:
         writer = self._open_writer()
-        may_exist = len(self) > 0
+        known = self._known_ids()
         extra = self.schema.extra_fields
         try:
             for doc in docs:
@@ -453,22 +455,30 @@ class Index:
                     # Whoosh cannot replace a document it has not committed yet.
                     self.commit()
                     writer = self._open_writer()
-                    may_exist = True
                 values = _whoosh_values(doc, extra)
-                if may_exist:
-                    writer.update_document(**values)
-                else:
-                    writer.add_document(**values)
+                if doc.id in known:
+                    writer.delete_by_term("id", doc.id)  # update_document, for the ids it needs
+                writer.add_document(**values)
+                known.add(doc.id)
                 self._batch_ids.add(doc.id)
                 self._pending += 1
                 _count(run, doc, progress)
                 if self._pending >= batch_size:
                     self.commit()
                     writer = self._open_writer()
-                    may_exist = True
         except BaseException:
             self.cancel()
             raise
+
+    def _known_ids(self) -> set[str]:
+        """The ids a write must replace rather than add: those in the index (deleted ones
+        too) and those written but not committed. Looking each id up in the index instead
+        costs a search per document and keeps every segment's term pages in memory."""
+        known = set(self._batch_ids)
+        if len(self):
+            with self._ix.reader() as reader:
+                known.update(reader.field_terms("id"))
+        return known
 
     def _write_parallel(
         self,
@@ -488,7 +498,7 @@ class Index:
         # Workers start before a writer is opened here, so that they do not inherit its lock.
         with Workers(procs) as workers:
             writer = self._open_writer()
-            may_exist = len(self) > 0
+            known = self._known_ids()
             building = None
             try:
                 while True:
@@ -511,12 +521,12 @@ class Index:
                             building = None
                         self.commit()
                         writer = self._open_writer()
-                        may_exist = True
                     if batch:
                         building = workers.build(folder, batch, sizes)
-                        if may_exist:
-                            for doc_id in ids:
+                        for doc_id in ids:
+                            if doc_id in known:
                                 writer.delete_by_term("id", doc_id)
+                        known.update(ids)
                         self._batch_ids.update(ids)
                         self._pending += len(batch)
                 if building is not None:

@@ -28,6 +28,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Any, Iterator, Mapping, Sequence
 
 from whoosh import formats
@@ -210,50 +211,70 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _start_method() -> str:
-    # fork is fast and shares the loaded model, but is unsafe with threads or outside Linux.
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
+def can_fork() -> bool:
+    """Whether workers start by fork: on Linux, where it is the default start method.
+
+    Elsewhere they are spawned, which re-imports the main module: a script must then guard
+    its indexing with ``if __name__ == "__main__":``.
+    """
+    return sys.platform.startswith("linux")
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(parent: int) -> None:
     # Ctrl-C reaches the whole process group: the parent alone decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit when the parent is gone (killed): nothing would ever commit this worker's work."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 class Workers:
     """A pool of ``procs`` indexing processes for one run; a context manager.
 
     Leaving the ``with`` block normally waits for the workers to exit; leaving it with an
-    exception, or calling :meth:`terminate`, stops them at once.
+    exception, or calling :meth:`terminate`, stops them at once. A worker that dies makes
+    :meth:`Building.segments` raise ``BrokenProcessPool``.
     """
 
     def __init__(self, procs: int, limitmb: int = WORKER_LIMIT_MB):
+        from concurrent.futures import ProcessPoolExecutor
+
         self.procs = procs
         self.limitmb = limitmb
-        context = multiprocessing.get_context(_start_method())
-        self._pool = context.Pool(procs, initializer=_ignore_interrupts)
+        context = multiprocessing.get_context("fork" if can_fork() else "spawn")
+        self._pool = ProcessPoolExecutor(
+            procs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+        )
 
     def __enter__(self) -> "Workers":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self._pool.close()
+            self._pool.shutdown(wait=True)
         else:
-            self._pool.terminate()
-        self._pool.join()
+            self.terminate()
 
     def terminate(self) -> None:
-        self._pool.terminate()
-        self._pool.join()
+        """Stop the workers now, whatever they are doing."""
+        # The executor has no public way to stop running tasks (before Python 3.14).
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def build(self, folder: str, batch: Sequence[Mapping[str, Any]], sizes: Sequence[int]) -> "Building":
         """Start building segments of ``batch`` (Whoosh field values per document) in
         ``folder``'s index, one per worker, shares cut to hold about equal ``sizes``."""
         jobs = [
-            self._pool.apply_async(build_segment, (folder, share, self.limitmb))
+            self._pool.submit(build_segment, folder, share, self.limitmb)
             for share in _shares(batch, sizes, self.procs)
         ]
         return Building(jobs)
@@ -266,7 +287,7 @@ class Building:
         self._jobs = jobs
 
     def segments(self) -> list[Any]:
-        return [job.get() for job in self._jobs]
+        return [job.result() for job in self._jobs]
 
 
 def _shares(batch: Sequence[Any], sizes: Sequence[int], parts: int) -> list[Sequence[Any]]:
