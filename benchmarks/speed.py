@@ -18,7 +18,9 @@ Measured, each in a fresh child process so that numbers do not mix:
   on the sample corpus in a fresh process, with an empty cache (cold) and again (warm).
 
 Peak RSS is the largest sum of the resident sizes of the indexing process and its worker
-processes, sampled every 20 ms (Linux), or that process's own peak where /proc is missing.
+processes, sampled every 0.1 s (Linux), or that process's own peak where /proc is missing;
+pages forked workers share with their parent count once per process, so the sum is an upper
+bound (the JSON output also has the proportional set size, which counts them once).
 Times are medians of ``--repeats`` runs (one run with ``--all``).
 
 From the project root::
@@ -53,7 +55,7 @@ ALL_DOCS = 10**9
 SYSTEMS = ("vnsearch", "whoosh", "whoosh+pyvi")
 QUERY_SYSTEMS = ("vnsearch", "whoosh")
 _SYLLABLE_RE = re.compile(r"[^\W\d_]+")
-_POLL_SECONDS = 0.02
+_POLL_SECONDS = 0.1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,19 +237,21 @@ def child_main(args: argparse.Namespace) -> None:
 
 def run_child(argv: list[str], env: dict[str, str] | None = None) -> tuple[dict[str, Any], int]:
     """Run ``speed.py --child ...``; return its JSON result (with ``cpu_seconds``, the CPU
-    time of the child and its workers) and the peak RSS of its process tree."""
+    time of the child and its workers, and ``peak_pss``) and the peak RSS of its tree."""
     command = [sys.executable, str(Path(__file__).resolve()), *argv]
     before = _children_cpu()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=ROOT)
-    peak = 0
+    peak = peak_pss = 0
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
+        rss, pss = _tree_memory(proc.pid)
+        peak, peak_pss = max(peak, rss), max(peak_pss, pss)
         time.sleep(_POLL_SECONDS)
     out = proc.stdout.read().decode() if proc.stdout else ""
     if proc.returncode != 0:
         raise SystemExit(f"child failed ({proc.returncode}): {' '.join(argv)}")
     result = json.loads(out.strip().splitlines()[-1])
     result["cpu_seconds"] = _children_cpu() - before
+    result["peak_pss"] = peak_pss
     return result, max(peak, result.get("own_peak_rss", 0))
 
 
@@ -259,25 +263,19 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _tree_rss(root: int) -> int:
-    """The summed RSS in bytes of ``root`` and its descendants (0 without /proc)."""
+def _tree_memory(root: int) -> tuple[int, int]:
+    """The summed RSS and PSS in bytes of ``root`` and its descendants (0 without /proc)."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     proc = Path("/proc")
     if not proc.is_dir():
-        return 0
-    page = os.sysconf("SC_PAGE_SIZE")
+        return 0, 0
     for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            statm = (entry / "statm").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-        rss[int(entry.name)] = int(statm.split()[1]) * page
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
     tree, frontier = {root}, [root]
     while frontier:
         pid = frontier.pop()
@@ -285,7 +283,17 @@ def _tree_rss(root: int) -> int:
             if parent == pid and child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    return sum(rss.get(pid, 0) for pid in tree)
+    rss = pss = 0
+    for pid in tree:
+        try:
+            for line in (proc / str(pid) / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return rss, pss
 
 
 def folder_size(folder: Path) -> int:
@@ -311,7 +319,15 @@ def bench_indexing(args: argparse.Namespace, work: Path, docs: int, chars: int) 
             if args.procs is not None:
                 argv += ["--procs", str(args.procs)]
             result, peak = run_child(argv)
-            runs.append({"seconds": result["seconds"], "cpu": result["cpu_seconds"], "peak_rss": peak, "size": folder_size(folder)})
+            runs.append(
+                {
+                    "seconds": result["seconds"],
+                    "cpu": result["cpu_seconds"],
+                    "peak_rss": peak,
+                    "peak_pss": result["peak_pss"],
+                    "size": folder_size(folder),
+                }
+            )
             print(
                 f"  {system} run {repeat + 1}: {result['seconds']:.1f} s, CPU {result['cpu_seconds']:.1f} s, "
                 f"peak RSS {peak / 2**20:.0f} MiB",
@@ -327,6 +343,7 @@ def bench_indexing(args: argparse.Namespace, work: Path, docs: int, chars: int) 
             "docs_per_s": docs / seconds,
             "size": runs[-1]["size"],
             "peak_rss": max(r["peak_rss"] for r in runs),
+            "peak_pss": max(r["peak_pss"] for r in runs),
             "folder": str(work / f"{system}-{args.repeats - 1}"),
         }
     return results
@@ -409,13 +426,14 @@ def report(args: argparse.Namespace, docs: int, chars: int, indexing: dict, quer
     lines = [f"Machine: {machine()}", f"Corpus: {docs:,} articles, {chars:,} characters", ""]
     if indexing:
         lines += [
-            "| indexer | seconds | chars/s | docs/s | index size | peak RSS | CPU seconds |",
-            "|---|---|---|---|---|---|---|",
+            "| indexer | seconds | chars/s | docs/s | index size | peak RSS | peak PSS | CPU seconds |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for system, r in indexing.items():
             lines.append(
                 f"| {system} | {r['seconds']:.1f} | {r['chars_per_s']:,.0f} | {r['docs_per_s']:,.0f} | "
-                f"{r['size'] / 2**20:,.0f} MiB | {r['peak_rss'] / 2**20:,.0f} MiB | {r['cpu_seconds']:.1f} |"
+                f"{r['size'] / 2**20:,.0f} MiB | {r['peak_rss'] / 2**20:,.0f} MiB | "
+                f"{r['peak_pss'] / 2**20:,.0f} MiB | {r['cpu_seconds']:.1f} |"
             )
         if "vnsearch" in indexing:
             for other in ("whoosh+pyvi", "whoosh"):
