@@ -225,3 +225,19 @@ def test_spawned_workers(tmp_path, records, monkeypatch):
     assert two.add(records, procs=2, batch_size=70).added == 120
     assert stored(two) == stored(one)
     assert results(two, "hải phòng") == results(one, "hải phòng")
+
+
+def test_optimize_merges_the_workers_segments(tmp_path, records):
+    # Compared with a merged index from one process: Whoosh's merge sums field lengths from
+    # their one-byte approximations, so scores move a little from those of a fresh segment.
+    one = vnsearch.Index.create(tmp_path / "one")
+    one.add(records, procs=1, batch_size=40)
+    one.optimize()
+    two = vnsearch.Index.create(tmp_path / "two")
+    two.add(records, procs=2, batch_size=40)
+    assert two.stats().segments > 1
+    two.optimize()
+    assert two.stats().segments == 1
+    assert stored(two) == stored(one)
+    for query in QUERIES:
+        assert results(two, query) == results(one, query), query
