@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
 
@@ -117,14 +117,14 @@ def _units(value: str, words: bool) -> tuple[_Unit, ...]:
     """The tokens of ``value`` as units, before any filter (uncached)."""
     from vnsearch import segmenter
 
-    normal, offsets = _text.normalize_with_offsets(value)
+    normal, mapped = _text.normalize_with_offsets(value)
     matches = list(segmenter.PIECE_RE.finditer(normal))
     pieces = [m.group() for m in matches]
     starts = [m.start() for m in matches]
     ends = [m.end() for m in matches]
     joins = _join_flags(pieces) if words else None
-    if offsets is None:
-        offsets = range(len(normal) + 1)  # the identity, indexed like the list
+    # Without a mapping, the identity, indexed like the list.
+    offsets: Sequence[int] = range(len(normal) + 1) if mapped is None else mapped
 
     units: list[_Unit] = []
     word_head = -1  # index in units of the first syllable of the word being built

@@ -48,8 +48,10 @@ for _tone in _TONES:
 _OLD_PLACEMENT_RE = re.compile(
     # not after q ("quý" has its tone on y in both styles) and not before another letter;
     # character classes, not an alternation of the pairs, as the engine scans them far faster
-    r"(?<![qQ])(?:[%s][aeAE]|[%s][yY])(?![^\W\d_])"
-    % ("".join(_toned(c, t) for c in "oO" for t in _TONES), "".join(_toned(c, t) for c in "uU" for t in _TONES))
+    r"(?<![qQ])(?:[{o}][aeAE]|[{u}][yY])(?![^\W\d_])".format(
+        o="".join(_toned(c, t) for c in "oO" for t in _TONES),
+        u="".join(_toned(c, t) for c in "uU" for t in _TONES),
+    )
 )
 
 

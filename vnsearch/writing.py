@@ -120,7 +120,9 @@ def _plans(schema: Any) -> dict[str, tuple[bool, bool]]:
     plans = {}
     for name, field in schema.items():
         fmt = getattr(field, "format", None)
-        if type(fmt) is not formats.Positions or fmt.field_boost != 1.0 or not field.indexed:
+        if not isinstance(fmt, formats.Positions) or type(fmt) is not formats.Positions:
+            continue
+        if fmt.field_boost != 1.0 or not field.indexed:
             continue
         if field.vector or field.separate_spelling() or field.column_type:
             continue
@@ -130,15 +132,16 @@ def _plans(schema: Any) -> dict[str, tuple[bool, bool]]:
     return plans
 
 
+_ONE_POSITION: dict[int, bytes] = {}  # Positions.encode([p]) by p: most postings have one
+
+
 class _Pool(PostingPool):
     """Whoosh's posting pool, adding a field's postings at once and writing sorted runs as
     marshal chunks (postings are tuples of str, bytes, int, float and bytes)."""
 
-    _one_position: dict[int, bytes] = {}
-
     def add_positions(self, fieldname: str, docnum: int, positions: Mapping[str, list[int]], fmt: Any) -> int:
         """Add one document's postings for a ``Positions`` field; return its length."""
-        one = self._one_position
+        one = _ONE_POSITION
         current = self.current
         size = 0
         length = 0
