@@ -29,10 +29,10 @@ import signal
 import sys
 import threading
 import time
+from pickle import dumps  # whoosh.compat's dumps; whoosh.compat itself is not imported
 from typing import Any, Iterator, Mapping, Sequence
 
 from whoosh import formats
-from whoosh.compat import dumps
 from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
