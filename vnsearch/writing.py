@@ -15,8 +15,8 @@ batch silently when one of them fails; here a pool of workers lives for one
 :meth:`Index.add` run, builds one segment per share of each batch in the index folder, and
 returns it. The parent process, which holds the writer lock, deletes replaced documents and
 commits the batch's segments in one step, so the index still moves from commit to commit.
-Workers are forked where the platform allows it (Linux, from a single-threaded process), else
-spawned: a spawned worker imports vnsearch and loads pyvi's model once, on first use.
+Workers are forked on Linux, else spawned: a spawned worker imports vnsearch and loads pyvi's
+model once, on first use.
 """
 
 from __future__ import annotations
