@@ -115,13 +115,6 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int] | None]:
     return _normal_nfc(normal), offsets
 
 
-def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int, int]:
-    """Map a span of the normalised text back to the original text."""
-    if offsets is None:
-        return start, end
-    return offsets[start], offsets[end]
-
-
 def _build_fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for cp in range(0xC0, 0x1EFA):
