@@ -472,6 +472,29 @@ class QueryTerms:
     truncated: bool = False
 
 
+@dataclass(frozen=True)
+class Near:
+    """Two terms of one field, the second at most ``slop`` positions after the first."""
+
+    fieldname: str
+    first: str
+    second: str
+    slop: int = 1
+
+
+@dataclass
+class Reranking:
+    """Clauses that only reorder matches, kept out of the query for a two-phase search:
+    the query finds and counts the matches, these rescore the best of them."""
+
+    # (near, boost): + boost * (both terms' scores) where the two stand near.
+    proximity: list[tuple[Near, float]] = field(default_factory=list)
+    # (query, bonus): + bonus where the query matches (all words of a short query).
+    all_words: list[tuple[wq.Query, float]] = field(default_factory=list)
+    # (nears, bonus): + bonus where any of them stands near (two neighbouring words).
+    side_by_side: list[tuple[tuple[Near, ...], float]] = field(default_factory=list)
+
+
 @dataclass
 class _Builder:
     schema: IndexSchema
@@ -483,7 +506,8 @@ class _Builder:
     terms: QueryTerms = field(default_factory=QueryTerms)
     count: int = 0
     # Neighbouring words of the clauses being built, side by side (for the short-query tiers).
-    adjacent: list[wq.Query] = field(default_factory=list)
+    adjacent: list[tuple[Near, ...]] = field(default_factory=list)
+    rerank: Reranking | None = None  # set: reordering clauses go here, not into the query
 
     def text_fields(self, scope: str | None) -> tuple[str, ...]:
         if scope is not None:
@@ -515,8 +539,12 @@ class _Builder:
         must_not = [_or(qs) for qs, _ in map(self.node, group.must_not) if qs]
         self.terms = saved
         if self.settings.all_words_first and 1 < len(required) <= self.settings.all_words_max:
-            should.append(wq.ConstantScoreQuery(wq.And(required), _ALL_WORDS_BONUS))
-            should.extend(wq.ConstantScoreQuery(q, _ADJACENT_BONUS) for q in adjacent)
+            if self.rerank is not None:
+                self.rerank.all_words.append((wq.And(required), _ALL_WORDS_BONUS))
+                self.rerank.side_by_side.extend((nears, _ADJACENT_BONUS) for nears in adjacent)
+            else:
+                should.append(wq.ConstantScoreQuery(wq.And(required), _ALL_WORDS_BONUS))
+                should.extend(wq.ConstantScoreQuery(_near_query(nears), _ADJACENT_BONUS) for nears in adjacent)
         optional = _or(should) if should else None
         if must:
             core: wq.Query | None = wq.And(must) if len(must) > 1 else must[0]
@@ -576,7 +604,7 @@ class _Builder:
         required = [_or(g) if g else wq.NullQuery for g in groups]
         folded = [_text.fold(s) for s in syllables]
         self.adjacent.extend(
-            _or([wq.Phrase(name + FOLDED_SUFFIX, [a, b]) for name in fields]) for a, b in zip(folded, folded[1:])
+            tuple(Near(name + FOLDED_SUFFIX, a, b) for name in fields) for a, b in zip(folded, folded[1:])
         )
         return flat + self.words(syllables, words, fields) + self.pairs(syllables, fields), required
 
@@ -635,16 +663,16 @@ class _Builder:
         subs: list[wq.Query] = []
         for name in fields:
             _, wf = self.weights(name)
-            subs.extend(self.pair_phrases(name + FOLDED_SUFFIX, folded, wf * weight))
+            fieldname = name + FOLDED_SUFFIX
+            present = [self.reader is None or bool(self.reader.doc_frequency(fieldname, w)) for w in folded]
+            for (a, b), ok_a, ok_b in zip(zip(folded, folded[1:]), present, present[1:]):
+                if ok_a and ok_b:
+                    near = Near(fieldname, a, b, self.settings.proximity_slop)
+                    if self.rerank is not None:
+                        self.rerank.proximity.append((near, wf * weight))
+                    else:
+                        subs.append(wq.Phrase(fieldname, [a, b], slop=near.slop, boost=wf * weight))
         return subs
-
-    def pair_phrases(self, fieldname: str, words: list[str], boost: float) -> list[wq.Query]:
-        present = [self.reader is None or bool(self.reader.doc_frequency(fieldname, w)) for w in words]
-        return [
-            wq.Phrase(fieldname, [a, b], slop=self.settings.proximity_slop, boost=boost)
-            for (a, b), ok_a, ok_b in zip(zip(words, words[1:]), present, present[1:])
-            if ok_a and ok_b
-        ]
 
     def phrase(self, syllables: list[str], fields: tuple[str, ...], slop: int) -> wq.Query:
         exact = [s.lower() for s in syllables]
@@ -706,6 +734,10 @@ class _Builder:
         return found
 
 
+def _near_query(nears: tuple[Near, ...]) -> wq.Query:
+    return _or([wq.Phrase(n.fieldname, [n.first, n.second], slop=n.slop) for n in nears])
+
+
 def _or(queries: list[wq.Query]) -> wq.Query:
     return wq.Or(queries) if len(queries) > 1 else queries[0]
 
@@ -753,9 +785,15 @@ def build(
     settings: SearchSettings = DEFAULT_SETTINGS,
     reader: Any = None,
     fields: Iterable[str] | None = None,
+    rerank: Reranking | None = None,
 ) -> tuple[wq.Query | None, QueryTerms]:
-    """The Whoosh query for a parsed query, and the terms it looks for."""
+    """The Whoosh query for a parsed query, and the terms it looks for.
+
+    Given ``rerank``, the clauses that only reorder matches (neighbouring words side by side,
+    all words first) go there instead of into the query, for a two-phase search.
+    """
     chosen = tuple(fields) if fields else None
-    builder = _Builder(schema, settings, reader, chosen, typed_accents=_text.has_diacritics(parsed.text))
+    typed = _text.has_diacritics(parsed.text)
+    builder = _Builder(schema, settings, reader, chosen, typed_accents=typed, rerank=rerank)
     q = builder.group(parsed.tree)
     return q, builder.terms

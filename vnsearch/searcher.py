@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from vnsearch.scoring import BM25
 
 from vnsearch import highlight as _hl
@@ -214,7 +215,10 @@ class Searcher:
         parsed = _q.parse(query, schema, strict=strict)
         searcher = self._whoosh()
         reader = searcher.reader()
-        wquery, terms = _q.build(parsed, schema, settings=options, reader=reader, fields=fields)
+        sortedby, reverse = _sorting(sort, schema)
+        # Ranked by relevance: find and count with the query, then reorder its best matches.
+        plan = _q.Reranking() if sortedby is None else None
+        wquery, terms = _q.build(parsed, schema, settings=options, reader=reader, fields=fields, rerank=plan)
         ignored = list(parsed.ignored)
         if terms.truncated:
             ignored.append(f"words after the first {options.max_terms}")
@@ -223,19 +227,23 @@ class Searcher:
             if filter_query is None:
                 return Results(query, (), 0, page, limit, "", tuple(ignored), None, time.perf_counter() - started)
             wquery = wq.Every()
-        sortedby, reverse = _sorting(sort, schema)
         weighting = BM25(B=options.b, K1=options.k1)
         with searcher.__class__(reader, weighting=weighting, closereader=False) as scoring:
             # optimize=False: visit every match, so the total is counted in the same pass.
+            depth = page * limit if plan is None else max(options.rerank_depth, page * limit)
             found = scoring.search(
-                wquery, limit=page * limit, filter=filter_query, sortedby=sortedby,
+                wquery, limit=depth, filter=filter_query, sortedby=sortedby,
                 reverse=reverse, optimize=False,
             )
             total = len(found)
+            # Sorted by a field, Whoosh's score is the sort key: no relevance to show.
+            ranked = [(hit.docnum, hit.score if plan is not None else 0.0) for hit in found]
+            if plan is not None:
+                ranked = _rerank(scoring, plan, ranked)
             offset = (page - 1) * limit
             hits = tuple(
-                self._hit(offset + i + 1, hit, terms, snippets, options, sortedby is None)
-                for i, hit in enumerate(found[offset : offset + limit])
+                self._hit(offset + i + 1, scoring, docnum, score, terms, snippets, options)
+                for i, (docnum, score) in enumerate(ranked[offset : offset + limit])
             )
         suggestion = None
         if suggest and not parsed.is_empty:
@@ -255,12 +263,17 @@ class Searcher:
         )
 
     def _hit(
-        self, rank: int, hit: Any, terms: _q.QueryTerms, snippets: bool, options: SearchSettings, scored: bool
+        self,
+        rank: int,
+        searcher: Any,
+        docnum: int,
+        score: float,
+        terms: _q.QueryTerms,
+        snippets: bool,
+        options: SearchSettings,
     ) -> Hit:
-        stored = hit.fields()
+        stored = dict(searcher.stored_fields(docnum))
         title, body = stored.pop("title", ""), stored.pop("body", "")
-        # Sorted by a field, Whoosh's score is the sort key: no relevance to show.
-        score = (hit.score or 0.0) if scored else 0.0
         if options.all_words_first:
             score %= _q._ADJACENT_BONUS  # the tier bonuses order hits; the score shown is BM25
         tags = stored.pop("tags", "") or ""
@@ -285,6 +298,58 @@ class Searcher:
             snippets=fragments,
             title_snippet=title_snippet,
         )
+
+
+def _rerank(searcher: Any, plan: _q.Reranking, candidates: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The candidates (docnum, score) with the plan's bonuses added, best first.
+
+    Each term's postings are read once, in document order, and only at the candidates: a
+    Whoosh phrase query would read the positions of every document holding both words.
+    """
+    docs = sorted(docnum for docnum, _ in candidates)
+    scores = dict(candidates)
+    for near, boost in plan.proximity:
+        for docnum, (first, second) in _near_docs(searcher, near, docs).items():
+            scores[docnum] += boost * (first + second)
+    for q, bonus in plan.all_words:
+        for docnum in _matching_docs(searcher, q, docs):
+            scores[docnum] += bonus
+    for nears, bonus in plan.side_by_side:
+        found: set[int] = set()
+        for near in nears:
+            found.update(_near_docs(searcher, near, docs))
+        for docnum in found:
+            scores[docnum] += bonus
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _near_docs(searcher: Any, near: _q.Near, docs: list[int]) -> dict[int, tuple[float, float]]:
+    """Of ``docs`` (sorted), those where ``near`` holds, with the two terms' scores."""
+    try:
+        first = searcher.postings(near.fieldname, near.first)
+        second = searcher.postings(near.fieldname, near.second)
+    except TermNotFound:
+        return {}
+    found = {}
+    for docnum in docs:
+        if _at(first, docnum) and _at(second, docnum):
+            after = set(second.value_as("positions"))
+            steps = range(1, near.slop + 1)
+            if any(p + step in after for p in first.value_as("positions") for step in steps):
+                found[docnum] = (first.score(), second.score())
+    return found
+
+
+def _matching_docs(searcher: Any, q: wq.Query, docs: list[int]) -> list[int]:
+    matcher = q.matcher(searcher, searcher.context())
+    return [docnum for docnum in docs if _at(matcher, docnum)]
+
+
+def _at(matcher: Any, docnum: int) -> bool:
+    """Move ``matcher`` forward to ``docnum``; True when it matches that document."""
+    if matcher.is_active() and matcher.id() < docnum:
+        matcher.skip_to(docnum)
+    return matcher.is_active() and matcher.id() == docnum
 
 
 def _positive(value: int, name: str) -> int:

@@ -44,6 +44,8 @@ class SearchSettings:
     all_words_max: int = 3
     # Question words say what is asked, not what the answer holds: not searched (unless alone).
     stopwords: tuple[str, ...] = QUESTION_WORDS
+    # Best matches (by BM25) reordered by proximity and the short-query tiers.
+    rerank_depth: int = 100
     max_terms: int = 64  # words of a query searched; the rest is ignored (and said so)
     max_expansions: int = 200  # terms a prefix or fuzzy word may expand to
 
