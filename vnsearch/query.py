@@ -507,7 +507,7 @@ class _Builder:
     count: int = 0
     # Neighbouring words of the clauses being built, side by side (for the short-query tiers).
     adjacent: list[tuple[Near, ...]] = field(default_factory=list)
-    rerank: Reranking | None = None  # set: reordering clauses go here, not into the query
+    rerank: Reranking = field(default_factory=Reranking)  # clauses that only reorder matches
 
     def text_fields(self, scope: str | None) -> tuple[str, ...]:
         if scope is not None:
@@ -539,12 +539,8 @@ class _Builder:
         must_not = [_or(qs) for qs, _ in map(self.node, group.must_not) if qs]
         self.terms = saved
         if self.settings.all_words_first and 1 < len(required) <= self.settings.all_words_max:
-            if self.rerank is not None:
-                self.rerank.all_words.append((wq.And(required), _ALL_WORDS_BONUS))
-                self.rerank.side_by_side.extend((nears, _ADJACENT_BONUS) for nears in adjacent)
-            else:
-                should.append(wq.ConstantScoreQuery(wq.And(required), _ALL_WORDS_BONUS))
-                should.extend(wq.ConstantScoreQuery(_near_query(nears), _ADJACENT_BONUS) for nears in adjacent)
+            self.rerank.all_words.append((wq.And(required), _ALL_WORDS_BONUS))
+            self.rerank.side_by_side.extend((nears, _ADJACENT_BONUS) for nears in adjacent)
         optional = _or(should) if should else None
         if must:
             core: wq.Query | None = wq.And(must) if len(must) > 1 else must[0]
@@ -606,7 +602,8 @@ class _Builder:
         self.adjacent.extend(
             tuple(Near(name + FOLDED_SUFFIX, a, b) for name in fields) for a, b in zip(folded, folded[1:])
         )
-        return flat + self.words(syllables, words, fields) + self.pairs(syllables, fields), required
+        self.pairs(syllables, fields)
+        return flat + self.words(syllables, words, fields), required
 
     def weights(self, name: str) -> tuple[float, float]:
         w = self.settings.field_weight(name)
@@ -653,14 +650,13 @@ class _Builder:
         self.terms.folded.update(folded_words)
         return subs
 
-    def pairs(self, syllables: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
+    def pairs(self, syllables: list[str], fields: tuple[str, ...]) -> None:
         """Neighbouring query syllables found side by side in a document score again,
         folded (``proximity_weight``): closeness counts even where pyvi found no word."""
         weight = self.settings.proximity_weight
         if not weight or len(syllables) < 2:
-            return []
+            return
         folded = [_text.fold(s) for s in syllables]
-        subs: list[wq.Query] = []
         for name in fields:
             _, wf = self.weights(name)
             fieldname = name + FOLDED_SUFFIX
@@ -668,11 +664,7 @@ class _Builder:
             for (a, b), ok_a, ok_b in zip(zip(folded, folded[1:]), present, present[1:]):
                 if ok_a and ok_b:
                     near = Near(fieldname, a, b, self.settings.proximity_slop)
-                    if self.rerank is not None:
-                        self.rerank.proximity.append((near, wf * weight))
-                    else:
-                        subs.append(wq.Phrase(fieldname, [a, b], slop=near.slop, boost=wf * weight))
-        return subs
+                    self.rerank.proximity.append((near, wf * weight))
 
     def phrase(self, syllables: list[str], fields: tuple[str, ...], slop: int) -> wq.Query:
         exact = [s.lower() for s in syllables]
@@ -734,10 +726,6 @@ class _Builder:
         return found
 
 
-def _near_query(nears: tuple[Near, ...]) -> wq.Query:
-    return _or([wq.Phrase(n.fieldname, [n.first, n.second], slop=n.slop) for n in nears])
-
-
 def _or(queries: list[wq.Query]) -> wq.Query:
     return wq.Or(queries) if len(queries) > 1 else queries[0]
 
@@ -785,15 +773,12 @@ def build(
     settings: SearchSettings = DEFAULT_SETTINGS,
     reader: Any = None,
     fields: Iterable[str] | None = None,
-    rerank: Reranking | None = None,
-) -> tuple[wq.Query | None, QueryTerms]:
-    """The Whoosh query for a parsed query, and the terms it looks for.
-
-    Given ``rerank``, the clauses that only reorder matches (neighbouring words side by side,
-    all words first) go there instead of into the query, for a two-phase search.
-    """
+) -> tuple[wq.Query | None, QueryTerms, Reranking]:
+    """The Whoosh query for a parsed query, the terms it looks for, and the clauses that
+    only reorder its matches (neighbouring words side by side, all words first): the query
+    finds and counts the matches, the searcher rescores the best of them with those."""
     chosen = tuple(fields) if fields else None
     typed = _text.has_diacritics(parsed.text)
-    builder = _Builder(schema, settings, reader, chosen, typed_accents=typed, rerank=rerank)
+    builder = _Builder(schema, settings, reader, chosen, typed_accents=typed)
     q = builder.group(parsed.tree)
-    return q, builder.terms
+    return q, builder.terms, builder.rerank

@@ -216,9 +216,9 @@ class Searcher:
         searcher = self._whoosh()
         reader = searcher.reader()
         sortedby, reverse = _sorting(sort, schema)
+        wquery, terms, reranking = _q.build(parsed, schema, settings=options, reader=reader, fields=fields)
         # Ranked by relevance: find and count with the query, then reorder its best matches.
-        plan = _q.Reranking() if sortedby is None else None
-        wquery, terms = _q.build(parsed, schema, settings=options, reader=reader, fields=fields, rerank=plan)
+        plan = reranking if sortedby is None else None
         ignored = list(parsed.ignored)
         if terms.truncated:
             ignored.append(f"words after the first {options.max_terms}")
@@ -399,7 +399,7 @@ def _filter_one(name: str, value: Any, schema: Any) -> wq.Query:
         parsed = _q.parse(f"{name}:{text}" if " " not in text or text.startswith(("[", "{")) else f'{name}:"{text}"', schema, strict=True)
     if kind not in ("text",) and not isinstance(parsed.tree.must[0] if parsed.tree.must else None, _q.FilterClause):
         raise QuerySyntaxError(f"cannot filter {name} on {value!r}", str(value), 0)
-    q, _ = _q.build(parsed, schema)
+    q, _, _ = _q.build(parsed, schema)
     if q is None:
         raise QuerySyntaxError(f"cannot filter {name} on {value!r}", str(value), 0)
     return q
