@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -74,6 +73,12 @@ def shared_index(news):
     return index
 
 
-@pytest.fixture
-def today():
-    return dt.date.today()
+@pytest.fixture(scope="module")
+def sample_cache(tmp_path_factory):
+    """One search() cache per test module that only reads the sample corpus: indexed once."""
+    from vnsearch import notebook
+
+    folder = tmp_path_factory.mktemp("sample-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(notebook.CACHE_ENV, str(folder))
+        yield folder

@@ -137,15 +137,6 @@ def table_queries() -> list[str]:
     return _ROW_RE.findall(section)
 
 
-@pytest.fixture(scope="module")
-def sample_cache(tmp_path_factory):
-    """One cache for all the table's examples: the sample corpus is indexed once."""
-    folder = tmp_path_factory.mktemp("sample-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(notebook.CACHE_ENV, str(folder))
-        yield folder
-
-
 def test_query_table_lists_the_checked_examples():
     queries = table_queries()
     assert len(queries) >= 15

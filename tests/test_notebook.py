@@ -30,15 +30,6 @@ def cache(tmp_path, monkeypatch):
     notebook.clear()
 
 
-@pytest.fixture(scope="module")
-def sample_cache(tmp_path_factory):
-    """One cache for the tests that only read the sample corpus: it is indexed once."""
-    folder = tmp_path_factory.mktemp("sample-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(notebook.CACHE_ENV, str(folder))
-        yield folder
-
-
 @pytest.fixture
 def corpus(tmp_path):
     """A copy of the sample corpus that a test may change."""
