@@ -21,13 +21,21 @@ class BM25(BM25F):
     def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return WeightScorer.for_(searcher, fieldname, text)
-        return _Scorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+        return _Scorer(self, searcher, fieldname, text, qf=qf)
+
+    def field_B(self, fieldname: str) -> float:
+        return self._field_B.get(fieldname, self.B)
+
+    def idf(self, searcher: Any, fieldname: str, text: bytes) -> float:
+        parent = searcher.get_parent()
+        return self.idf_of(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
+
+    @staticmethod
+    def idf_of(documents: int, df: int) -> float:
+        return log(1.0 + (documents - df + 0.5) / (df + 0.5))
 
 
 class _Scorer(BM25FScorer):
-    def __init__(self, searcher: Any, fieldname: str, text: bytes, B: float, K1: float, qf: int = 1):
-        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
-        parent = searcher.get_parent()
-        documents = parent.doc_count_all()
-        df = parent.doc_frequency(fieldname, text)
-        self.idf = log(1.0 + (documents - df + 0.5) / (df + 0.5))
+    def __init__(self, weighting: BM25, searcher: Any, fieldname: str, text: bytes, qf: int = 1):
+        super().__init__(searcher, fieldname, text, weighting.field_B(fieldname), weighting.K1, qf=qf)
+        self.idf = weighting.idf(searcher, fieldname, text)

@@ -7,19 +7,21 @@ searcher, and each search first checks, cheaply, whether the index has a newer c
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
-from vnsearch.scoring import BM25
 
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
 from vnsearch.errors import QuerySyntaxError, SchemaError
+from vnsearch.postings import PostingArrays, top
 from vnsearch.schema import FOLDED_SUFFIX
+from vnsearch.scoring import BM25
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 
 if TYPE_CHECKING:
@@ -158,8 +160,17 @@ class Searcher:
             searcher.close()
             searcher = self._index.whoosh_index.searcher()
             self._remember(searcher)
+        if getattr(self._local, "searcher", None) is not searcher:
+            self._local.arrays = None  # the postings read belong to the searcher's commit
         self._local.searcher = searcher
         return searcher
+
+    def _arrays(self) -> PostingArrays:
+        """This thread's posting arrays for its current Whoosh searcher (call _whoosh first)."""
+        arrays = getattr(self._local, "arrays", None)
+        if arrays is None:
+            arrays = self._local.arrays = PostingArrays(self._local.searcher)
+        return arrays
 
     def _remember(self, searcher: Any) -> None:
         with self._lock:
@@ -228,19 +239,24 @@ class Searcher:
                 return Results(query, (), 0, page, limit, "", tuple(ignored), None, time.perf_counter() - started)
             wquery = wq.Every()
         weighting = BM25(B=options.b, K1=options.k1)
+        arrays = self._arrays()
         with searcher.__class__(reader, weighting=weighting, closereader=False) as scoring:
-            # optimize=False: visit every match, so the total is counted in the same pass.
-            depth = page * limit if plan is None else max(options.rerank_depth, page * limit)
-            found = scoring.search(
-                wquery, limit=depth, filter=filter_query, sortedby=sortedby,
-                reverse=reverse, optimize=False,
-            )
-            total = len(found)
-            # Sorted by a field, Whoosh's score is the sort key: no relevance to show.
-            ranked = [(hit.docnum, hit.score if plan is not None else 0.0) for hit in found]
-            if plan is not None:
-                ranked = _rerank(scoring, plan, ranked)
+            found = arrays.evaluate(wquery, weighting)
+            if filter_query is not None:
+                found = found.within(arrays.mask(filter_query))
+            total = found.count()
             offset = (page - 1) * limit
+            if plan is None:
+                # Sorted by a field: Whoosh sorts the matches; the sort key is no relevance.
+                ranked = [(hit.docnum, 0.0) for hit in scoring.search(
+                    wq.Every(), limit=page * limit, filter=set(found.docs().tolist()),
+                    sortedby=sortedby, reverse=reverse,
+                )]
+            else:
+                # All words first (a short query), over every match: a bonus no score reaches.
+                for q, bonus in plan.all_words:
+                    found = found.plus(arrays.mask(q), bonus)
+                ranked = _rerank(arrays, weighting, plan, top(found, max(options.rerank_depth, page * limit)))
             hits = tuple(
                 self._hit(offset + i + 1, scoring, docnum, score, terms, snippets, options)
                 for i, (docnum, score) in enumerate(ranked[offset : offset + limit])
@@ -249,7 +265,7 @@ class Searcher:
         if suggest and not parsed.is_empty:
             from vnsearch.suggest import suggest as _suggest
 
-            suggestion = _suggest(parsed, hits, reader, schema)
+            suggestion = _suggest(parsed, arrays, weighting, schema)
         return Results(
             query=query,
             hits=hits,
@@ -300,56 +316,47 @@ class Searcher:
         )
 
 
-def _rerank(searcher: Any, plan: _q.Reranking, candidates: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """The candidates (docnum, score) with the plan's bonuses added, best first.
+def _rerank(
+    arrays: PostingArrays, weighting: BM25, plan: _q.Reranking, candidates: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """The candidates (docnum, score) with the plan's proximity bonuses added, best first.
 
-    Each term's postings are read once, in document order, and only at the candidates: a
-    Whoosh phrase query would read the positions of every document holding both words.
+    Positions are read only at the candidates that hold both terms of a pair: a Whoosh
+    phrase query would read them at every document that does.
     """
-    docs = sorted(docnum for docnum, _ in candidates)
+    docs = np.array(sorted(docnum for docnum, _ in candidates), dtype=np.int64)
     scores = dict(candidates)
+    near_docs = functools.lru_cache(maxsize=None)(lambda near: _near_docs(arrays, weighting, near, docs))
     for near, boost in plan.proximity:
-        for docnum, (first, second) in _near_docs(searcher, near, docs).items():
-            scores[docnum] += boost * (first + second)
-    for q, bonus in plan.all_words:
-        for docnum in _matching_docs(searcher, q, docs):
-            scores[docnum] += bonus
+        for docnum, both in near_docs(near).items():
+            scores[docnum] += boost * both
     for nears, bonus in plan.side_by_side:
         found: set[int] = set()
         for near in nears:
-            found.update(_near_docs(searcher, near, docs))
+            found.update(near_docs(near))
         for docnum in found:
             scores[docnum] += bonus
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _near_docs(searcher: Any, near: _q.Near, docs: list[int]) -> dict[int, tuple[float, float]]:
-    """Of ``docs`` (sorted), those where ``near`` holds, with the two terms' scores."""
-    try:
-        first = searcher.postings(near.fieldname, near.first)
-        second = searcher.postings(near.fieldname, near.second)
-    except TermNotFound:
+def _near_docs(arrays: PostingArrays, weighting: BM25, near: _q.Near, docs: np.ndarray) -> dict[int, float]:
+    """Of ``docs`` (sorted), those where ``near`` holds, with the sum of the two terms' BM25."""
+    first, second = arrays.term(near.fieldname, near.first), arrays.term(near.fieldname, near.second)
+    both = np.intersect1d(np.intersect1d(docs, first.ids, assume_unique=True), second.ids, assume_unique=True)
+    steps = range(1, near.slop + 1)
+    found = []
+    for docnum in both.tolist():
+        after = set(second.positions(docnum))
+        if any(p + step in after for p in first.positions(docnum) for step in steps):
+            found.append(docnum)
+    if not found:
         return {}
-    found = {}
-    for docnum in docs:
-        if _at(first, docnum) and _at(second, docnum):
-            after = set(second.value_as("positions"))
-            steps = range(1, near.slop + 1)
-            if any(p + step in after for p in first.value_as("positions") for step in steps):
-                found[docnum] = (first.score(), second.score())
-    return found
-
-
-def _matching_docs(searcher: Any, q: wq.Query, docs: list[int]) -> list[int]:
-    matcher = q.matcher(searcher, searcher.context())
-    return [docnum for docnum in docs if _at(matcher, docnum)]
-
-
-def _at(matcher: Any, docnum: int) -> bool:
-    """Move ``matcher`` forward to ``docnum``; True when it matches that document."""
-    if matcher.is_active() and matcher.id() < docnum:
-        matcher.skip_to(docnum)
-    return matcher.is_active() and matcher.id() == docnum
+    where = np.array(found)
+    score = (
+        arrays.bm25(near.fieldname, first, weighting, np.searchsorted(first.ids, where))
+        + arrays.bm25(near.fieldname, second, weighting, np.searchsorted(second.ids, where))
+    )
+    return dict(zip(found, score.tolist()))
 
 
 def _positive(value: int, name: str) -> int:

@@ -10,13 +10,14 @@ corrected to its nearest frequent neighbour (``phongg`` -> ``phong``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Sequence
+from typing import Any
 
 from whoosh import query as wq
-from whoosh.searching import Searcher as _WhooshSearcher
 
 from vnsearch import text as _text
 from vnsearch.analysis import VietnameseTokenizer
+from vnsearch.highlight import find_spans
+from vnsearch.postings import PostingArrays, top
 from vnsearch.query import ParsedQuery, TextClause
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 
@@ -27,7 +28,7 @@ _MAX_SYLLABLES = 12
 _TOKENIZER = VietnameseTokenizer(words=False)
 
 
-def suggest(parsed: ParsedQuery, hits: Sequence[Any], reader: Any, schema: IndexSchema) -> str | None:
+def suggest(parsed: ParsedQuery, arrays: PostingArrays, weighting: Any, schema: IndexSchema) -> str | None:
     """A better spelling of a plain-words query, or ``None`` when it already matches well."""
     tree = parsed.tree
     nodes = tree.must + tree.should
@@ -37,13 +38,14 @@ def suggest(parsed: ParsedQuery, hits: Sequence[Any], reader: Any, schema: Index
     syllables = [t.text for t in _TOKENIZER(typed)]
     if not syllables or len(syllables) > _MAX_SYLLABLES:
         return None
+    reader = arrays.searcher.reader()
     folded_fields = [name + FOLDED_SUFFIX for name in schema.text_fields]
     folded = [_text.fold(s) for s in syllables]
     corrected = [_correct(f, reader, folded_fields) for f in folded]
     accented = any(_text.fold(s) != s.lower() for s in syllables)
     if accented and corrected == folded:
         return None
-    texts = _context(corrected, reader, folded_fields, schema)
+    texts = _context(corrected, arrays, weighting, folded_fields, schema)
     restored = _restore(corrected, texts)
     suggestion = " ".join(restored)
     if _text.normalize(suggestion).lower() == _text.normalize(typed).lower():
@@ -69,19 +71,21 @@ def _correct(folded: str, reader: Any, fields: list[str]) -> str:
     return best
 
 
-def _context(folded: list[str], reader: Any, fields: list[str], schema: IndexSchema) -> list[str]:
-    """Texts of the documents that best match the folded syllables."""
+def _context(folded: list[str], arrays: PostingArrays, weighting: Any, fields: list[str], schema: IndexSchema) -> list[str]:
+    """The stretches of the best matching documents' texts where the folded syllables stand."""
     groups = [wq.Or([wq.Term(f, s) for f in fields]) for s in folded]
-    q = wq.And(groups) if len(groups) > 1 else groups[0]
-    with _WhooshSearcher(reader, closereader=False) as searcher:
-        results = searcher.search(q, limit=_CONTEXT_DOCS)
-        if results.is_empty() and len(groups) > 1:
-            results = searcher.search(wq.Or(groups), limit=_CONTEXT_DOCS)
-        texts = []
-        for hit in results:
-            stored = hit.fields()
-            texts.extend(str(stored.get(name) or "") for name in schema.text_fields)
-    return texts
+    found = arrays.evaluate(wq.And(groups) if len(groups) > 1 else groups[0], weighting)
+    if not found.count() and len(groups) > 1:
+        found = arrays.evaluate(wq.Or(groups), weighting)
+    wanted = set(folded)
+    pieces = []
+    for docnum, _ in top(found, _CONTEXT_DOCS):
+        stored = arrays.searcher.stored_fields(docnum)
+        for name in schema.text_fields:
+            text = str(stored.get(name) or "")
+            # Only where the syllables stand: tokenizing whole articles cost more than the search.
+            pieces.extend(text[start:end] for start, end in find_spans(text, set(), wanted))
+    return pieces
 
 
 def _restore(folded: list[str], texts: list[str]) -> list[str]:
