@@ -131,6 +131,16 @@ def test_filters_sort_and_paging_as_arguments(shared_index):
     assert ids(shared_index.search("date:>=2019", filters={"date": ("2020-01-01", "2020-12-31")})) != []
 
 
+@pytest.mark.parametrize("sort", ["date", "oldest", "-date"])
+def test_sorted_searches_show_only_matches(shared_index, sort):
+    assert ids(shared_index.search("chợ", sort=sort)) == ["ban-1"]
+    for query in ("đảng -đảng", "zzzqqq", "chợ -chợ"):
+        nothing = shared_index.search(query, sort=sort)
+        assert (nothing.total, ids(nothing)) == (0, [])
+    filtered = shared_index.search("chợ", sort=sort, filters={"tags": "giai-tri"})
+    assert (filtered.total, ids(filtered)) == (0, [])
+
+
 def test_fields_argument_limits_bare_words(shared_index):
     assert ids(shared_index.search("chợ", fields=["title"])) == ["ban-1"]
     assert ids(shared_index.search("rau", fields=["title"])) == []

@@ -7,7 +7,6 @@ searcher, and each search first checks, cheaply, whether the index has a newer c
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -248,10 +247,11 @@ class Searcher:
             offset = (page - 1) * limit
             if plan is None:
                 # Sorted by a field: Whoosh sorts the matches; the sort key is no relevance.
+                # (An empty filter set would mean "no filter" to Whoosh.)
                 ranked = [(hit.docnum, 0.0) for hit in scoring.search(
                     wq.Every(), limit=page * limit, filter=set(found.docs().tolist()),
                     sortedby=sortedby, reverse=reverse,
-                )]
+                )] if total else []
             else:
                 # All words first (a short query), over every match: a bonus no score reaches.
                 for q, bonus in plan.all_words:
@@ -326,15 +326,13 @@ def _rerank(
     """
     docs = np.array(sorted(docnum for docnum, _ in candidates), dtype=np.int64)
     scores = dict(candidates)
-    near_docs = functools.lru_cache(maxsize=None)(lambda near: _near_docs(arrays, weighting, near, docs))
+    nears = {near for near, _ in plan.proximity} | {near for group, _ in plan.side_by_side for near in group}
+    held = {near: _near_docs(arrays, weighting, near, docs) for near in nears}
     for near, boost in plan.proximity:
-        for docnum, both in near_docs(near).items():
+        for docnum, both in held[near].items():
             scores[docnum] += boost * both
-    for nears, bonus in plan.side_by_side:
-        found: set[int] = set()
-        for near in nears:
-            found.update(near_docs(near))
-        for docnum in found:
+    for group, bonus in plan.side_by_side:
+        for docnum in set().union(*(held[near] for near in group)):
             scores[docnum] += bonus
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
