@@ -2,6 +2,8 @@
 
 A :class:`Searcher` is made once per index and shared: each thread gets its own Whoosh
 searcher, and each search first checks, cheaply, whether the index has a newer commit.
+Matches are found, counted and scored over posting arrays (:mod:`vnsearch.postings`), each
+thread's kept with its Whoosh searcher; the best are then reordered by proximity.
 """
 
 from __future__ import annotations
