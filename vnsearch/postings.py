@@ -170,9 +170,7 @@ class PostingArrays:
 
     def evaluate(self, q: wq.Query, weighting: Any) -> Match:
         """The documents ``q`` matches and their scores, as Whoosh's matchers would give them."""
-        found = _Evaluator(self, weighting).run(q)
-        mask = found.mask & self.live
-        return Match(mask, np.where(mask, found.score, 0.0))
+        return _Evaluator(self, weighting).run(q).within(self.live)
 
     def mask(self, q: wq.Query) -> np.ndarray:
         """The documents ``q`` matches (scores not computed where that can be helped)."""
@@ -220,8 +218,7 @@ class _Evaluator:
             return Match(required.mask, required.score + np.where(required.mask, optional.score, 0.0))
         if kind is wq.AndNot:
             positive, negative = self.run(q.a), self.run(q.b)
-            mask = positive.mask & ~negative.mask
-            return Match(mask, np.where(mask, positive.score, 0.0))
+            return positive.within(~negative.mask)
         if q is wq.NullQuery:
             return self.empty()
         return self.whoosh(q)
