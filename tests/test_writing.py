@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+import struct
 import unicodedata
+import zlib
 
 import pytest
 from whoosh.filedb.filestore import RamStorage
@@ -50,14 +53,72 @@ def documents() -> list[Document]:
 FIELDS = {"author": "text", "section": "keyword", "views": "number", "raw": "stored"}
 
 
-def build(writer_class, limitmb=128):
+def build(writer_class, limitmb=128, docs=None, commits=1):
+    """An index of ``docs`` written by ``writer_class``, committed in ``commits`` parts; the
+    last commit merges the segments before it into the new one (through the writer's pool)."""
     schema = IndexSchema.build(FIELDS)
     ix = RamStorage().create_index(schema.whoosh_schema())
-    writer = writer_class(ix, limitmb=limitmb)
-    for doc in documents():
-        writer.add_document(**_whoosh_values(doc, schema.extra_fields))
-    writer.commit()
+    docs = documents() if docs is None else docs
+    step = -(-len(docs) // commits)
+    for start in range(0, len(docs), step):
+        writer = writer_class(ix, limitmb=limitmb)
+        for doc in docs[start : start + step]:
+            writer.add_document(**_whoosh_values(doc, schema.extra_fields))
+        if start:
+            writer.delete_by_term("id", docs[start - 1].id)  # the merge leaves it out
+        writer.commit(optimize=start + step >= len(docs) and commits > 1)
     return ix
+
+
+def many_documents(count=300):
+    """Documents whose common terms have posting lists of several blocks (128 postings)."""
+    base = documents()
+    return [
+        Document.from_record(
+            {
+                "id": f"m{i}",
+                "title": base[i % len(base)].title,
+                "body": " ".join(TEXTS[j % len(TEXTS)] for j in range(i % 4 + 1)) + f" số {i}",
+                "date": dt.datetime(2021, 1 + i % 12, 1 + i % 28),
+                "tags": [f"t{i % 7}", "chung"],
+                "author": f"Tác giả {i % 9}",
+                "section": f"mục {i % 3}",
+                "views": i,
+            }
+        )
+        for i in range(count)
+    ]
+
+
+def raw_postings(ix):
+    """Every term's term info and posting blocks, decoded from the files: (summary, data)."""
+    (segment,) = ix._segments()
+    reader = ix.reader()
+    terms = reader._terms
+    raw = {}
+    for fieldname, text in reader.all_terms():
+        tbytes = ix.schema[fieldname].to_bytes(text)
+        info = terms.term_info(fieldname, tbytes)
+        offset, length = info.extent()
+        if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as struct's 1-tuple
+            (length,) = length
+        f = terms._postfile
+        f.seek(offset)
+        assert f.read(4) == b"W3Bl"
+        blocks = []
+        while True:
+            size = struct.unpack("!i", f.read(4))[0]
+            start = f.tell()
+            summary = f.read_pickle()
+            data = f.read(abs(size) - (f.tell() - start))
+            blocks.append((summary, pickle.loads(zlib.decompress(data) if summary[3] else data)))
+            if size < 0:
+                break
+        assert f.tell() - offset == length
+        stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length())
+        raw[fieldname, text] = (stats, info.max_weight(), info.min_id(), info.max_id(), blocks)
+    reader.close()
+    return segment.doc_count_all(), raw
 
 
 def contents(ix):
@@ -85,6 +146,18 @@ def _postings(reader, fieldname, text):
 @pytest.mark.parametrize("limitmb", [128, 0.002])  # 0.002 MB: sorted runs on disk
 def test_same_index_as_whoosh(limitmb):
     assert contents(build(Writer, limitmb)) == contents(build(SegmentWriter))
+
+
+@pytest.mark.parametrize("limitmb", [128, 0.05])
+@pytest.mark.parametrize("commits", [1, 3])  # 3: merges read earlier segments into the pool
+def test_same_posting_blocks_as_whoosh(limitmb, commits):
+    docs = many_documents()
+    ours = build(Writer, limitmb, docs, commits)
+    theirs = build(SegmentWriter, 128, docs, commits)
+    count, raw = raw_postings(ours)
+    assert (count, raw) == raw_postings(theirs)
+    assert max(len(blocks) for *_, blocks in raw.values()) >= 2
+    assert contents(ours) == contents(theirs)
 
 
 def test_text_fields_take_the_short_path():

@@ -32,6 +32,7 @@ __all__ = [
     "exact_analyzer",
     "folded_analyzer",
     "term_positions",
+    "twin_positions",
     "MAX_TOKEN_CHARS",
 ]
 
@@ -332,6 +333,25 @@ def term_positions(value: str, words: bool = True, folded: bool = False) -> dict
         else:
             found.append(pos)
     return positions
+
+
+def twin_positions(value: str, words: bool = True) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """``(term_positions(value, words), term_positions(value, words, folded=True))`` at the cost
+    of one pass: the folded terms are the folded exact terms, their positions merged.
+
+    A folded term that only one exact term becomes shares that term's list of positions.
+
+    >>> twin_positions("Hòa bình, hoà BÌNH", words=False)
+    ({'hoà': [0, 2], 'bình': [1, 3]}, {'hoa': [0, 2], 'binh': [1, 3]})
+    """
+    exact = term_positions(value, words)
+    fold = _text.fold
+    folded: dict[str, list[int]] = {}
+    for term, positions in exact.items():
+        key = fold(term)
+        found = folded.get(key)
+        folded[key] = positions if found is None else sorted(found + positions)
+    return exact, folded
 
 
 def exact_analyzer(words: bool = True) -> Composable:

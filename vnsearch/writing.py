@@ -21,28 +21,35 @@ model once, on first use.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import marshal
+import operator
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+import zlib
+from array import array
 from pickle import dumps  # whoosh.compat's dumps; whoosh.compat itself is not imported
 from typing import Any, Iterator, Mapping, Sequence
 
 from whoosh import formats
-from whoosh.system import pack_uint
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.util import random_name
+from whoosh.util.numeric import length_to_byte
+from whoosh.writing import SegmentWriter
 
-from vnsearch.analysis import exact_analyzer, folded_analyzer, term_positions
+from vnsearch.analysis import exact_analyzer, folded_analyzer, twin_positions
 
 __all__ = ["Writer", "Workers", "cores", "commit_with_segments"]
 
 # Whoosh's in-memory budget for the postings of one segment before it sorts them to disk.
 WORKER_LIMIT_MB = 128
-_RUN_CHUNK = 50_000  # postings per marshal record in a sorted run
 
 
 class Writer(SegmentWriter):
@@ -50,12 +57,13 @@ class Writer(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any):
         super().__init__(ix, **kwargs)
-        self.pool = _Pool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
         self._plans = _plans(self.schema)
         # Spelling and vector fields take Whoosh's own path, with everything else.
         self._whoosh_only = not self._plans or any(
             field.separate_spelling() or field.vector for _, field in self.schema.items()
         )
+        if not self._whoosh_only:
+            self.pool = _Postings(self._tempstorage, limitmb=kwargs.get("limitmb", 128))
 
     def add_document(self, **fields: Any) -> None:
         # Whoosh's SegmentWriter.add_document, with vnsearch's text fields on a short path.
@@ -68,6 +76,8 @@ class Writer(SegmentWriter):
         pool = self.pool
         fieldnames = sorted(fields)
         self._check_fields(schema, fieldnames)
+        twins: dict[tuple[int, bool], tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+        encoded: dict[int, tuple[list[int], bytes]] = {}
         perdocwriter.start_doc(docnum)
         try:
             for fieldname in fieldnames:
@@ -78,7 +88,12 @@ class Writer(SegmentWriter):
                 plan = self._plans.get(fieldname)
                 length = 0
                 if plan is not None and isinstance(value, str):
-                    length = pool.add_positions(fieldname, docnum, term_positions(value, *plan), field.format)
+                    words, folded = plan
+                    # The exact field and its folded twin hold one value: analysed once.
+                    pair = twins.get((id(value), words))
+                    if pair is None:
+                        pair = twins[id(value), words] = twin_positions(value, words)
+                    length = pool.add_positions(fieldname, docnum, pair[folded], encoded)
                     if not field.scorable:
                         length = 0
                 elif field.indexed:
@@ -103,14 +118,17 @@ class Writer(SegmentWriter):
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
         lengths = _Lengths(pdr) if pdr is not None else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        if isinstance(self.pool, _Postings) and _BlockWriter.fits(self.codec, self.fieldwriter):
+            self.pool.write(self.fieldwriter, self.schema, lengths)
+        else:
+            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         self.fieldwriter.close()
         if pdr is not None:
             pdr.close()
 
 
 def _plans(schema: Any) -> dict[str, tuple[bool, bool]]:
-    """``{field name: (words, folded)}`` of the fields :func:`term_positions` can index:
+    """``{field name: (words, folded)}`` of the fields :func:`twin_positions` can index:
     vnsearch's analyzers and Whoosh's plain ``Positions`` format."""
     analyzers = {
         (words, folded): (folded_analyzer if folded else exact_analyzer)(words)
@@ -132,59 +150,307 @@ def _plans(schema: Any) -> dict[str, tuple[bool, bool]]:
     return plans
 
 
-_ONE_POSITION: dict[int, bytes] = {}  # Positions.encode([p]) by p: most postings have one
+_RUN_RECORDS = 5_000  # terms per marshal record in a sorted run
 
 
-class _Pool(PostingPool):
-    """Whoosh's posting pool, adding a field's postings at once and writing sorted runs as
-    marshal chunks (postings are tuples of str, bytes, int, float and bytes)."""
+class _Postings:
+    """The postings of one segment, by field and term, in the order documents arrive.
 
-    def add_positions(self, fieldname: str, docnum: int, positions: Mapping[str, list[int]], fmt: Any) -> int:
-        """Add one document's postings for a ``Positions`` field; return its length."""
+    Whoosh's ``PostingPool`` keeps one tuple per posting and sorts them all; documents are
+    added in number order, so here each term keeps one flat list ``[docnum, weight, vbytes,
+    ...]`` and only the terms are sorted, when the segment is written. (Flat lists of numbers
+    and bytes also keep the garbage collector's work per term, not per posting.) Past
+    ``limitmb`` of estimated memory, the postings so far go to a run on disk, sorted by term;
+    writing merges the runs and what is in memory term by term.
+    """
+
+    def __init__(self, tempstore: Any, limitmb: float = 128):
+        self._tempstore = tempstore
+        self._limit = limitmb * 1024 * 1024
+        self._size = 0
+        # Field -> term -> flat postings; terms as str from add_positions, bytes from add.
+        self._terms: dict[str, dict[Any, list[Any]]] = {}
+        self._runs: list[str] = []
+        self.fieldnames: set[str] = set()  # PostingPool's attribute
+
+    def _field(self, fieldname: str) -> dict[Any, list[Any]]:
+        terms = self._terms.get(fieldname)
+        if terms is None:
+            terms = self._terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def add_positions(
+        self,
+        fieldname: str,
+        docnum: int,
+        positions: Mapping[str, list[int]],
+        encoded: dict[int, tuple[list[int], bytes]],
+    ) -> int:
+        """Add one document's postings for a ``Positions`` field; return the field's length.
+
+        ``encoded`` holds the values of the document's position lists already encoded, by
+        ``id``: an exact field and its folded twin share most of their lists.
+        """
+        terms = self._field(fieldname)
         one = _ONE_POSITION
-        current = self.current
         size = 0
         length = 0
         for text, poses in positions.items():
-            tbytes = text.encode("utf-8")
             freq = len(poses)
             if freq == 1:
-                vbytes = one.get(poses[0])
-                if vbytes is None:
-                    vbytes = one[poses[0]] = pack_uint(1) + dumps(poses, 2)  # Positions.encode
+                vbytes = one.get(poses[0]) or _encode(poses)
             else:
-                vbytes = fmt.encode(poses)
-            current.append((fieldname, tbytes, docnum, float(freq), vbytes))
-            # PostingPool.add's estimate of the memory a posting takes
-            size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes)
+                known = encoded.get(id(poses))
+                if known is None:
+                    vbytes = _encode(poses)
+                    encoded[id(poses)] = (poses, vbytes)  # holds the list: its id stays unique
+                else:
+                    vbytes = known[1]
+                size += len(vbytes)
+            postings = terms.get(text)
+            if postings is None:
+                terms[text] = [docnum, float(freq), vbytes]
+                size += 200 + 2 * len(text)  # a new term: key, dict entry, list
+            else:
+                postings += (docnum, float(freq), vbytes)
+            size += 56  # three list slots and a float
             length += freq
-        self.fieldnames.add(fieldname)
-        self.currentsize += size
-        if self.currentsize > self.limit:
+        self._size += size
+        if self._size > self._limit:
             self.save()
         return length
 
-    def _write_run(self, f: Any, items: Any) -> None:
-        items = iter(items)
-        while True:
-            chunk = list(itertools.islice(items, _RUN_CHUNK))
-            if not chunk:
-                break
-            marshal.dump(chunk, f)
-        f.close()
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Add one posting ``(fieldname, tbytes, docnum, weight, vbytes)`` (PostingPool's API)."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self._field(fieldname)
+        postings = terms.get(tbytes)
+        if postings is None:
+            terms[tbytes] = [docnum, weight, vbytes]
+            self._size += 200 + len(tbytes)
+        else:
+            postings += (docnum, weight, vbytes)
+        self._size += 80 + len(vbytes or b"")
+        if self._size > self._limit:
+            self.save()
 
-    def _read_run(self, path: str) -> Iterator[Any]:
-        f = self._open_run(path)
-        try:
+    def save(self) -> None:
+        """Write the postings in memory to a new sorted run on disk."""
+        if not self._terms:
+            return
+        name = f"{random_name()}.run"
+        with self._tempstore.create_file(name).raw_file() as f:
+            records = self._memory_records()
+            while True:
+                chunk = list(itertools.islice(records, _RUN_RECORDS))
+                if not chunk:
+                    break
+                marshal.dump(chunk, f)
+        self._runs.append(name)
+        self._terms, self._size = {}, 0
+
+    def _memory_records(self) -> Iterator[tuple[str, bytes, list[Any]]]:
+        """``(fieldname, tbytes, flat postings)`` of the postings in memory, in order."""
+        for fieldname in sorted(self._terms):
+            terms = self._terms[fieldname]
+            # UTF-8 keeps the order of code points: sorted str keys are sorted bytes keys.
+            texts = sorted(key for key in terms if isinstance(key, str))
+            records = ((fieldname, text.encode("utf-8"), terms[text]) for text in texts)
+            if len(texts) == len(terms):
+                yield from records
+                continue
+            other = ((fieldname, key, terms[key]) for key in sorted(k for k in terms if isinstance(k, bytes)))
+            yield from heapq.merge(records, other, key=_record_key)
+
+    def _run_records(self, name: str) -> Iterator[tuple[str, bytes, list[Any]]]:
+        with self._tempstore.open_file(name).raw_file() as f:
             while True:
                 try:
                     chunk = marshal.load(f)
                 except EOFError:
-                    return
+                    break
                 yield from chunk
-        finally:
-            f.close()
-            self._remove_run(path)
+        self._tempstore.delete_file(name)
+        self._runs.remove(name)
+
+    def terms(self) -> Iterator[tuple[str, bytes, list[Any]]]:
+        """``(fieldname, tbytes, flat postings)`` of every term in order, in document order,
+        the runs on disk merged with memory."""
+        sources = [self._run_records(name) for name in list(self._runs)]
+        sources.append(self._memory_records())
+        records = heapq.merge(*sources, key=_record_key) if len(sources) > 1 else sources[0]
+        for (fieldname, tbytes), group in itertools.groupby(records, key=_record_key):
+            postings = next(group)[2]
+            for _, _, more in group:  # runs are older than memory: their documents come first
+                postings = postings + more
+            docnums = postings[0::3]
+            if any(b <= a for a, b in zip(docnums, docnums[1:])):
+                # A field added both ways (a merge of older segments): interleaved documents.
+                triples = sorted(zip(docnums, postings[1::3], postings[2::3]), key=_first)
+                postings = [x for triple in triples for x in triple]
+            yield fieldname, tbytes, postings
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        """All postings as Whoosh's sorted ``(fieldname, tbytes, docnum, weight, vbytes)``."""
+        for fieldname, tbytes, postings in self.terms():
+            for docnum, weight, vbytes in zip(postings[0::3], postings[1::3], postings[2::3]):
+                yield fieldname, tbytes, docnum, weight, vbytes
+
+    def write(self, fieldwriter: Any, schema: Any, lengths: Any) -> None:
+        """Write every term's posting list with ``fieldwriter`` (Whoosh's ``W3FieldWriter``)."""
+        blocks = _BlockWriter(fieldwriter)
+        for fieldname, terms in itertools.groupby(self.terms(), key=_first):
+            field = schema[fieldname]
+            fieldwriter.start_field(fieldname, field)
+            field_lengths = lengths.field_lengths(fieldname) if lengths is not None else None
+            blocks.start_field(field.format)
+            for _, tbytes, postings in terms:
+                blocks.write_term(tbytes, postings, field_lengths)
+            fieldwriter.finish_field()
+
+    def cleanup(self) -> None:
+        for name in self._runs:
+            try:
+                self._tempstore.delete_file(name)
+            except OSError:
+                pass
+        self._runs = []
+
+
+def _record_key(record: tuple) -> tuple[str, bytes]:
+    return record[0], record[1]
+
+
+def _first(item: tuple) -> Any:
+    return item[0]
+
+
+_ONE_POSITION: dict[int, bytes] = {}  # Positions.encode([p]) by p: most postings have one
+
+
+def _encode(poses: list[int]) -> bytes:
+    """Whoosh's ``Positions.encode(poses)``."""
+    if len(poses) == 1:
+        vbytes = _ONE_POSITION.get(poses[0])
+        if vbytes is None:
+            vbytes = _ONE_POSITION[poses[0]] = pack_uint(1) + dumps(poses, 2)
+        return vbytes
+    return pack_uint(len(poses)) + dumps([poses[0], *map(operator.sub, poses[1:], poses)], 2)
+
+
+class _BlockWriter:
+    """Writes whole posting lists in Whoosh 3's block format, as ``W3PostingsWriter`` does
+    posting by posting: blocks of ``blocklimit`` postings, each a pickled tuple of delta-coded
+    document numbers, weights and values, compressed, after a pickled summary."""
+
+    def __init__(self, fieldwriter: Any):
+        codec = fieldwriter._codec
+        self._postfile = fieldwriter._postfile
+        self._tindex = fieldwriter._tindex
+        self._fieldwriter = fieldwriter
+        self._blocklimit = codec._blocklimit
+        self._compression = codec._compression
+        self._fixedsize: int | None = None
+
+    @staticmethod
+    def fits(codec: Any, fieldwriter: Any) -> bool:
+        """Whether the codec is the one this writer knows (Whoosh 3, no inlined postings)."""
+        return (
+            type(codec) is whoosh3.W3Codec
+            and type(fieldwriter) is whoosh3.W3FieldWriter
+            and codec._inlinelimit <= 1
+        )
+
+    def start_field(self, fmt: Any) -> None:
+        self._fixedsize = fmt.fixed_value_size()
+
+    def write_term(self, tbytes: bytes, postings: list[Any], field_lengths: list[int] | None) -> None:
+        """Write one term's flat postings ``[docnum, weight, vbytes, ...]`` and its term info."""
+        docnums = postings[0::3]
+        weights = postings[1::3]
+        values = postings[2::3]
+        postfile = self._postfile
+        startoffset = postfile.tell()
+        out = [WHOOSH3_HEADER_MAGIC]
+        limit = self._blocklimit
+        comp = self._compression
+        total_weight: float = 0
+        minlength: int | None = None
+        maxlength = 0
+        maxweight: float = 0
+        count = len(docnums)
+        for start in range(0, count, limit):
+            ids = docnums[start : start + limit]
+            raw_weights = weights[start : start + limit]
+            block_weights = array("f", raw_weights).tolist()  # W3PostingsWriter's C floats
+            if field_lengths is None:
+                block_min, block_max = None, 0
+            else:
+                block_lengths = [field_lengths[d] for d in ids]
+                block_max = max(block_lengths)
+                block_min = min(block_lengths) if block_max else None
+                if block_min == 0:  # W3PostingsWriter leaves zero lengths out of the minimum
+                    block_min = min(length for length in block_lengths if length)
+            block_maxweight = max(0, max(raw_weights))
+            total_weight += sum(block_weights)
+            if block_min is not None:
+                minlength = block_min if minlength is None else min(minlength, block_min)
+            maxlength = max(maxlength, block_max)
+            maxweight = max(maxweight, block_maxweight)
+
+            data = (
+                (ids[0], *map(operator.sub, ids[1:], ids)),
+                _mini_weights(block_weights),
+                self._mini_values([v for v in values[start : start + limit] if v]),
+            )
+            databytes = dumps(data, 2)
+            if comp:
+                databytes = zlib.compress(databytes, comp)
+            infobytes = dumps(
+                (len(ids), ids[-1], block_maxweight, comp, length_to_byte(block_min), length_to_byte(block_max)),
+                2,
+            )
+            blocklength = len(infobytes) + len(databytes)
+            out.append(pack_int(-blocklength if start + limit >= count else blocklength))
+            out.append(infobytes)
+            out.append(databytes)
+        chunk = b"".join(out)
+        postfile.write(chunk)
+
+        terminfo = _TERMINFO.pack(
+            0,
+            total_weight,
+            count,
+            0 if minlength is None else length_to_byte(minlength),
+            length_to_byte(maxlength),
+            maxweight,
+            docnums[0],
+            docnums[-1],
+        )
+        terminfo += pack_long(startoffset) + pack_int(len(chunk))
+        self._tindex.add(pack_ushort(self._fieldwriter._fieldid) + tbytes, terminfo)
+
+    def _mini_values(self, values: list[bytes]) -> Any:
+        # W3PostingsWriter._mini_values
+        fixedsize = self._fixedsize
+        if fixedsize is None or fixedsize < 0:
+            return tuple(values)
+        if fixedsize == 0:
+            return None
+        return b"".join(values)
+
+
+def _mini_weights(weights: list[float]) -> Any:
+    # W3PostingsWriter._mini_weights
+    if all(w == 1.0 for w in weights):
+        return None
+    if all(w == weights[0] for w in weights):
+        return weights[0]
+    return tuple(weights)
+
+
+_TERMINFO = whoosh3.W3TermInfo._struct
 
 
 class _Lengths:
@@ -194,13 +460,17 @@ class _Lengths:
         self._pdr = pdr
         self._lengths: dict[str, list[int]] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+    def field_lengths(self, fieldname: str) -> list[int]:
+        """The length of ``fieldname`` in each document of the segment, by number."""
         lengths = self._lengths.get(fieldname)
         if lengths is None:
             read = self._pdr.doc_field_length
-            lengths = [read(d, fieldname, default) for d in range(self._pdr.doc_count_all())]
+            lengths = [read(d, fieldname, 0) for d in range(self._pdr.doc_count_all())]
             self._lengths[fieldname] = lengths
-        return lengths[docnum]
+        return lengths
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self.field_lengths(fieldname)[docnum]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pdr, name)
