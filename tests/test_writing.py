@@ -111,7 +111,9 @@ def raw_postings(ix):
             start = f.tell()
             summary = f.read_pickle()
             data = f.read(abs(size) - (f.tell() - start))
-            blocks.append((summary, pickle.loads(zlib.decompress(data) if summary[3] else data)))
+            # Whoosh compresses every block; vnsearch only those of 128 bytes and more.
+            assert summary[3] == 3 or len(data) < 128
+            blocks.append((summary[:3] + summary[4:], pickle.loads(zlib.decompress(data) if summary[3] else data)))
             if size < 0:
                 break
         assert f.tell() - offset == length
