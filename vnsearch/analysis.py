@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import repeat
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
@@ -45,6 +46,8 @@ _PART_RE = re.compile(r"[^\W_]+")
 _HAS_PART_RE = re.compile(r"[^\W_]")
 # Text longer than this between newlines is segmented in slices, as pyvi is slow on long input.
 _PARAGRAPH_PIECES = 400
+_CUTS = frozenset(".!?;")  # where a long paragraph is cut
+_LEADING_SPACES_RE = re.compile(r"[^\S\n]*")  # before the first piece
 
 
 class _Unit(NamedTuple):
@@ -119,87 +122,115 @@ def _units(value: str, words: bool) -> tuple[_Unit, ...]:
     from vnsearch import segmenter
 
     normal, mapped = _text.normalize_with_offsets(value)
-    matches = list(segmenter.PIECE_RE.finditer(normal))
-    pieces = [m.group() for m in matches]
-    starts = [m.start() for m in matches]
-    ends = [m.end() for m in matches]
-    joins = _join_flags(pieces) if words else None
-    # Without a mapping, the identity, indexed like the list.
-    offsets: Sequence[int] = range(len(normal) + 1) if mapped is None else mapped
-
+    scanned = segmenter.SCAN_RE.findall(normal)
+    joins: Iterable[bool] = _join_flags([s[0] for s in scanned]) if words else repeat(False)
+    new = tuple.__new__  # a _Unit without the Python-level __new__ of NamedTuple
     units: list[_Unit] = []
-    word_head = -1  # index in units of the first syllable of the word being built
-    last_syllable_piece = -2
-    i, n = 0, len(pieces)
-    while i < n:
-        # A glued run: pieces with nothing between them (10/7/2019, TP.HCM, a URL).
-        j = i + 1
-        while j < n and starts[j] == ends[j - 1] and pieces[j] != "\n":
-            j += 1
-        if j == i + 1:
-            base = starts[i]
-            parts = [(base + ps, base + pe) for ps, pe in _parts(pieces[i])]
-            k = i
+    append = units.append
+    head = -1  # index in units of the first syllable of the word being built
+    syllables: list[str] | None = None  # that word's syllables, once a second one joins it
+    word_end = 0
+    joinable = False  # the previous piece is a syllable, alphanumeric, that the next may join
+    run: list[tuple[str, int, bool]] | None = None  # glued pieces: 10/7/2019, TP.HCM, a URL
+    pos = _LEADING_SPACES_RE.match(normal).end()  # type: ignore[union-attr]
+    # Offsets are in the normal form until the end.
+    for (piece, glued, spaces), joined in zip(scanned, joins):
+        start = pos
+        pos += len(piece)
+        end = pos
+        pos += len(spaces)
+        if run is None and not glued and piece.isalnum():
+            # Most pieces: a syllable with spaces around it, its own single part.
+            syllable, ps, pe = piece, start, end
+            joins_previous = joinable and joined
+            joinable = True
         else:
-            parts = []
-            piece_of_part: list[int] = []
-            for k in range(i, j):
-                base = starts[k]
-                for ps, pe in _parts(pieces[k]):
-                    parts.append((base + ps, base + pe))
-                    piece_of_part.append(k)
-            if len(parts) == 1:
-                k = piece_of_part[0]
-        if len(parts) == 1:
-            # A syllable: it may continue the word pyvi found before it.
-            ps, pe = parts[0]
-            if pe - ps > MAX_TOKEN_CHARS:
-                last_syllable_piece = -2
-            else:
-                syllable = normal[ps:pe]
-                end = offsets[pe]
-                if (
-                    joins is not None
-                    and joins[k]
-                    and last_syllable_piece == k - 1
-                    and pieces[k - 1].isalnum()
-                    and pieces[k].isalnum()
-                ):
-                    head = units[word_head]
-                    units[word_head] = _Unit(head.text, head.start, head.end, f"{head.word or head.text}_{syllable}", end)
-                else:
-                    word_head = len(units)
-                units.append(_Unit(syllable, offsets[ps], end, None, end))
-                last_syllable_piece = k
-        elif parts:
-            whole = normal[parts[0][0] : parts[-1][1]]
-            whole_end = offsets[parts[-1][1]]
-            first = True
-            for ps, pe in parts:
-                if pe - ps > MAX_TOKEN_CHARS:
-                    continue
-                word = whole if first and len(whole) <= MAX_TOKEN_CHARS else None
-                units.append(_Unit(normal[ps:pe], offsets[ps], offsets[pe], word, whole_end))
-                first = False
-            last_syllable_piece = -2
-        i = j
+            if run is None:
+                run = []
+            run.append((piece, start, joined))
+            if glued:
+                continue
+            parts = [(s + ps, s + pe, i) for i, (p, s, _) in enumerate(run) for ps, pe in _parts(p)]
+            if len(parts) != 1:
+                if parts:
+                    _glued_units(normal, parts, append)
+                joinable = False
+                run = None
+                continue
+            # One part in the run: a syllable, joined only from and to pieces next to its own.
+            ps, pe, i = parts[0]
+            part_piece, _, part_joined = run[i]
+            syllable = normal[ps:pe]
+            alnum = part_piece.isalnum()
+            joins_previous = joinable and part_joined and alnum and i == 0
+            joinable = alnum and i == len(run) - 1
+            run = None
+        if pe - ps > MAX_TOKEN_CHARS:
+            joinable = False
+            continue
+        if joins_previous:
+            if syllables is None:
+                syllables = [units[head][0]]
+            syllables.append(syllable)
+            word_end = pe
+        else:
+            if syllables is not None:
+                text, head_start, head_end, _, _ = units[head]
+                units[head] = new(_Unit, (text, head_start, head_end, "_".join(syllables), word_end))
+                syllables = None
+            head = len(units)
+        append(new(_Unit, (syllable, ps, pe, None, pe)))
+    if syllables is not None:
+        text, head_start, head_end, _, _ = units[head]
+        units[head] = new(_Unit, (text, head_start, head_end, "_".join(syllables), word_end))
+    if mapped is not None:
+        return tuple(new(_Unit, (u[0], mapped[u[1]], mapped[u[2]], u[3], mapped[u[4]])) for u in units)
     return tuple(units)
 
 
+def _glued_units(normal: str, parts: list[tuple[int, int, int]], append) -> None:
+    """Append the units of a glued run of several parts, the first carrying the whole run."""
+    whole = normal[parts[0][0] : parts[-1][1]]
+    whole_end = parts[-1][1]
+    first = True
+    for ps, pe, _ in parts:
+        if pe - ps > MAX_TOKEN_CHARS:
+            continue
+        word = whole if first and len(whole) <= MAX_TOKEN_CHARS else None
+        append(tuple.__new__(_Unit, (normal[ps:pe], ps, pe, word, whole_end)))
+        first = False
+
+
 def _join_flags(pieces: list[str]) -> list[bool]:
-    """pyvi's word boundaries for the pieces, segmented paragraph by paragraph."""
+    """pyvi's word boundaries for the pieces, segmented paragraph by paragraph.
+
+    A paragraph ends at a newline; one over _PARAGRAPH_PIECES pieces is also cut at the
+    first sentence end after that many. The newline or sentence end gets False.
+    """
     from vnsearch import segmenter
 
+    segment = segmenter.segment
     flags: list[bool] = []
+    n = len(pieces)
     start = 0
-    for k, piece in enumerate(pieces + ["\n"]):
-        if piece == "\n" or k - start >= _PARAGRAPH_PIECES and piece in ".!?;":
-            chunk = pieces[start:k]
-            flags.extend(segmenter.segment(chunk) if chunk else [])
-            if k < len(pieces):
-                flags.append(False)
-            start = k + 1
-    return flags
+    while True:
+        try:
+            stop = pieces.index("\n", start)
+        except ValueError:
+            stop = n
+        while stop - start > _PARAGRAPH_PIECES:
+            cut = next((k for k in range(start + _PARAGRAPH_PIECES, stop) if pieces[k] in _CUTS), -1)
+            if cut < 0:
+                break
+            flags += segment(pieces[start:cut])
+            flags.append(False)
+            start = cut + 1
+        if stop > start:
+            flags += segment(pieces[start:stop])
+        if stop == n:
+            return flags
+        flags.append(False)
+        start = stop + 1
 
 
 class VietnameseTokenizer(Tokenizer):

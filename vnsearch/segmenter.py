@@ -38,22 +38,33 @@ from vnsearch.errors import VnsearchError
 if TYPE_CHECKING:
     import pycrfsuite
 
-__all__ = ["PIECE_RE", "join_flags", "pieces", "segment", "tokenize"]
+__all__ = ["PIECE_RE", "SCAN_RE", "join_flags", "pieces", "segment", "tokenize"]
 
 # The pattern of pyvi's ViTokenizer.sylabelize, alternative for alternative and in order.
 _ABBREVIATIONS = [r"[A-ZĐ]+\.", r"Tp\.", r"Mr\.", r"Mrs\.", r"Ms\.", r"Dr\.", r"ThS\."]
 _SPECIALS = [r"==>", r"->", r"\.\.\.", r">>", "\n"]
 _WEB = r"\w+://[^\s]+"
-_EMAIL = r"([a-zA-Z0-9_.+-]+@([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)"
-_DIGIT = r"\d+([\.,_]\d+)+"
+# pyvi's groups made non-capturing: the same matches, and findall() returns SCAN_RE's groups.
+_EMAIL = r"(?:[a-zA-Z0-9_.+-]+@(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)"
+_DIGIT = r"\d+(?:[\.,_]\d+)+"
 _NON_WORD = r"[^\w\s]"
 _WORD = r"\w+"
+_PIECE = "(" + "|".join([*_ABBREVIATIONS, *_SPECIALS, _WEB, _EMAIL, _DIGIT, _NON_WORD, _WORD]) + ")"
 
-PIECE_RE: re.Pattern[str] = re.compile(
-    "(" + "|".join([*_ABBREVIATIONS, *_SPECIALS, _WEB, _EMAIL, _DIGIT, _NON_WORD, _WORD]) + ")"
-)
+PIECE_RE: re.Pattern[str] = re.compile(_PIECE)
 """pyvi's piece pattern: ``PIECE_RE.finditer(nfc_text)`` gives the pieces with their offsets
 in the NFC form of the text, which is what pyvi splits (see :func:`pieces`)."""
+
+SCAN_RE: re.Pattern[str] = re.compile(_PIECE + r"(?=(\S)?)([^\S\n]*)")
+"""PIECE_RE's pieces with what follows each: ``SCAN_RE.findall(nfc_text)`` gives
+``(piece, glued, spaces)`` triples, ``glued`` the first character of the next piece when it
+starts right after this one (else ``""``), ``spaces`` the whitespace after it but for a
+newline, itself a piece.
+Pieces cover every other character, so the offsets follow from the lengths:
+
+>>> SCAN_RE.findall("Hà Nội, 10/7")
+[('Hà', '', ' '), ('Nội', ',', ''), (',', '', ' '), ('10', '/', ''), ('/', '7', ''), ('7', '', '')]
+"""
 
 _MODEL_FILE = "models/pyvi3.pkl"
 _WORDS_FILE = "models/words.txt"
