@@ -158,7 +158,7 @@ class _Postings:
 
     Whoosh's ``PostingPool`` keeps one tuple per posting and sorts them all; documents are
     added in number order, so here each term keeps one flat list ``[docnum, weight, vbytes,
-    ...]`` and only the terms are sorted, when the segment is written. (Flat lists of numbers
+    ...]`` (weights of positions postings as their int frequencies) and only the terms are sorted, when the segment is written. (Flat lists of numbers
     and bytes also keep the garbage collector's work per term, not per posting.) Past
     ``limitmb`` of estimated memory, the postings so far go to a run on disk, sorted by term;
     writing merges the runs and what is in memory term by term.
@@ -194,10 +194,9 @@ class _Postings:
         """
         terms = self._field(fieldname)
         one = _ONE_POSITION
-        size = 0
-        length = 0
+        size = 32 * len(positions)  # three list slots a posting
         for text, poses in positions.items():
-            freq = len(poses)
+            freq = len(poses)  # the weight, as a small int until the block is written
             if freq == 1:
                 vbytes = one.get(poses[0]) or _encode(poses)
             else:
@@ -205,21 +204,19 @@ class _Postings:
                 if known is None:
                     vbytes = _encode(poses)
                     encoded[id(poses)] = (poses, vbytes)  # holds the list: its id stays unique
+                    size += len(vbytes) + 33
                 else:
                     vbytes = known[1]
-                size += len(vbytes)
             postings = terms.get(text)
             if postings is None:
-                terms[text] = [docnum, float(freq), vbytes]
+                terms[text] = [docnum, freq, vbytes]
                 size += 200 + 2 * len(text)  # a new term: key, dict entry, list
             else:
-                postings += (docnum, float(freq), vbytes)
-            size += 56  # three list slots and a float
-            length += freq
+                postings += (docnum, freq, vbytes)
         self._size += size
         if self._size > self._limit:
             self.save()
-        return length
+        return sum(map(len, positions.values()))
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Add one posting ``(fieldname, tbytes, docnum, weight, vbytes)`` (PostingPool's API)."""
@@ -295,7 +292,7 @@ class _Postings:
         """All postings as Whoosh's sorted ``(fieldname, tbytes, docnum, weight, vbytes)``."""
         for fieldname, tbytes, postings in self.terms():
             for docnum, weight, vbytes in zip(postings[0::3], postings[1::3], postings[2::3]):
-                yield fieldname, tbytes, docnum, weight, vbytes
+                yield fieldname, tbytes, docnum, float(weight), vbytes
 
     def write(self, fieldwriter: Any, schema: Any, lengths: Any) -> None:
         """Write every term's posting list with ``fieldwriter`` (Whoosh's ``W3FieldWriter``)."""
@@ -402,7 +399,7 @@ class _BlockWriter:
                 block_min = min(block_lengths) if block_max else None
                 if block_min == 0:  # W3PostingsWriter leaves zero lengths out of the minimum
                     block_min = min(length for length in block_lengths if length)
-            block_maxweight = max(0, max(raw_weights))
+            block_maxweight = max(0, float(max(raw_weights)))  # Whoosh's weights are floats
             total_weight += sum(block_weights)
             if block_min is not None:
                 minlength = block_min if minlength is None else min(minlength, block_min)
