@@ -21,6 +21,7 @@ model once, on first use.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import marshal
@@ -39,6 +40,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from whoosh import formats
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.filedb import filetables
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
@@ -354,11 +356,13 @@ class _BlockWriter:
     def __init__(self, fieldwriter: Any):
         codec = fieldwriter._codec
         self._postfile = fieldwriter._postfile
-        self._tindex = fieldwriter._tindex
+        self._offset = self._postfile.tell()
+        self._terms = _TermIndex(fieldwriter._tindex)
         self._fieldwriter = fieldwriter
         self._blocklimit = codec._blocklimit
         self._compression = codec._compression
         self._fixedsize: int | None = None
+        self._fieldid = b""
 
     @staticmethod
     def fits(codec: Any, fieldwriter: Any) -> bool:
@@ -367,18 +371,20 @@ class _BlockWriter:
             type(codec) is whoosh3.W3Codec
             and type(fieldwriter) is whoosh3.W3FieldWriter
             and codec._inlinelimit <= 1
+            and _TermIndex.fits(fieldwriter._tindex)
         )
 
     def start_field(self, fmt: Any) -> None:
+        """Start the field the field writer has just started."""
         self._fixedsize = fmt.fixed_value_size()
+        self._fieldid = pack_ushort(self._fieldwriter._fieldid)
 
     def write_term(self, tbytes: bytes, postings: list[Any], field_lengths: list[int] | None) -> None:
         """Write one term's flat postings ``[docnum, weight, vbytes, ...]`` and its term info."""
         docnums = postings[0::3]
         weights = postings[1::3]
         values = postings[2::3]
-        postfile = self._postfile
-        startoffset = postfile.tell()
+        startoffset = self._offset
         out = [WHOOSH3_HEADER_MAGIC]
         limit = self._blocklimit
         comp = self._compression
@@ -389,12 +395,13 @@ class _BlockWriter:
         count = len(docnums)
         for start in range(0, count, limit):
             ids = docnums[start : start + limit]
+            n = len(ids)
             raw_weights = weights[start : start + limit]
             block_weights = array("f", raw_weights).tolist()  # W3PostingsWriter's C floats
             if field_lengths is None:
                 block_min, block_max = None, 0
             else:
-                block_lengths = [field_lengths[d] for d in ids]
+                block_lengths = list(map(field_lengths.__getitem__, ids))
                 block_max = max(block_lengths)
                 block_min = min(block_lengths) if block_max else None
                 if block_min == 0:  # W3PostingsWriter leaves zero lengths out of the minimum
@@ -403,59 +410,88 @@ class _BlockWriter:
             total_weight += sum(block_weights)
             if block_min is not None:
                 minlength = block_min if minlength is None else min(minlength, block_min)
-            maxlength = max(maxlength, block_max)
-            maxweight = max(maxweight, block_maxweight)
+            if block_max > maxlength:
+                maxlength = block_max
+            if block_maxweight > maxweight:
+                maxweight = block_maxweight
 
-            data = (
-                (ids[0], *map(operator.sub, ids[1:], ids)),
-                _mini_weights(block_weights),
-                self._mini_values([v for v in values[start : start + limit] if v]),
-            )
-            databytes = dumps(data, _BLOCK_PROTOCOL)
+            # W3PostingsWriter's _mini_weights and _mini_values
+            if block_weights.count(1.0) == n:
+                mini_weights: Any = None
+            elif block_weights.count(block_weights[0]) == n:
+                mini_weights = block_weights[0]
+            else:
+                mini_weights = tuple(block_weights)
+            block_values = values[start : start + limit]
+            if not all(block_values):
+                block_values = [v for v in block_values if v]
+            fixedsize = self._fixedsize
+            if fixedsize is None or fixedsize < 0:
+                mini_values: Any = tuple(block_values)
+            else:
+                mini_values = b"".join(block_values) if fixedsize else None
+
+            databytes = dumps(((ids[0], *map(operator.sub, ids[1:], ids)), mini_weights, mini_values), _BLOCK_PROTOCOL)
             block_comp = comp if len(databytes) >= _COMPRESS_MIN_BYTES else 0
             if block_comp:
                 databytes = zlib.compress(databytes, block_comp)
-            infobytes = dumps(
-                (len(ids), ids[-1], block_maxweight, block_comp, length_to_byte(block_min), length_to_byte(block_max)),
-                2,
-            )
+            infobytes = dumps((n, ids[-1], block_maxweight, block_comp, _length_byte(block_min), _length_byte(block_max)), 2)
             blocklength = len(infobytes) + len(databytes)
             out.append(pack_int(-blocklength if start + limit >= count else blocklength))
             out.append(infobytes)
             out.append(databytes)
         chunk = b"".join(out)
-        postfile.write(chunk)
+        self._postfile.write(chunk)
+        self._offset += len(chunk)
 
         terminfo = _TERMINFO.pack(
             0,
             total_weight,
             count,
-            0 if minlength is None else length_to_byte(minlength),
-            length_to_byte(maxlength),
+            _length_byte(minlength),
+            _length_byte(maxlength),
             maxweight,
             docnums[0],
             docnums[-1],
         )
-        terminfo += pack_long(startoffset) + pack_int(len(chunk))
-        self._tindex.add(pack_ushort(self._fieldwriter._fieldid) + tbytes, terminfo)
-
-    def _mini_values(self, values: list[bytes]) -> Any:
-        # W3PostingsWriter._mini_values
-        fixedsize = self._fixedsize
-        if fixedsize is None or fixedsize < 0:
-            return tuple(values)
-        if fixedsize == 0:
-            return None
-        return b"".join(values)
+        self._terms.add(self._fieldid + tbytes, terminfo + pack_long(startoffset) + pack_int(len(chunk)))
 
 
-def _mini_weights(weights: list[float]) -> Any:
-    # W3PostingsWriter._mini_weights
-    if all(w == 1.0 for w in weights):
-        return None
-    if all(w == weights[0] for w in weights):
-        return weights[0]
-    return tuple(weights)
+class _TermIndex:
+    """Adds keys to Whoosh's term index (``OrderedHashWriter``, MD5 hashes) as its ``add``
+    does, with fewer calls: one write a term, the hash from the digest's bytes."""
+
+    def __init__(self, tindex: Any):
+        self._tindex = tindex
+        self._file = tindex.dbfile
+        self._index = tindex.index
+        self._buckets = tindex.buckets
+
+    @staticmethod
+    def fits(tindex: Any) -> bool:
+        return type(tindex) is filetables.OrderedHashWriter and tindex.hashfn is filetables.md5_hash
+
+    def add(self, key: bytes, value: bytes) -> None:
+        tindex = self._tindex
+        if key <= tindex.lastkey:
+            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+        position = self._file.tell()
+        self._index.append(position)
+        self._file.write(_KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+        h = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")  # md5_hash
+        self._buckets[h & 255].append((h, position))
+        tindex.lastkey = key
+
+
+_KEY_VALUE_LENGTHS = filetables._lengths
+# length_to_byte for the lengths of most documents, from a list; None stands for none (0).
+_LENGTH_BYTES = [length_to_byte(n) for n in range(4096)]
+
+
+def _length_byte(length: int | None) -> int:
+    if length is None:
+        return 0
+    return _LENGTH_BYTES[length] if length < 4096 else length_to_byte(length)
 
 
 _TERMINFO = whoosh3.W3TermInfo._struct
