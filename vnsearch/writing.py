@@ -280,14 +280,19 @@ class _Postings:
         sources.append(self._memory_records())
         records = heapq.merge(*sources, key=_record_key) if len(sources) > 1 else sources[0]
         for (fieldname, tbytes), group in itertools.groupby(records, key=_record_key):
+            # One list holds its postings in document order (documents and merged segments
+            # are added in number order); a term in several lists needs a look.
             postings = next(group)[2]
+            merged = False
             for _, _, more in group:  # runs are older than memory: their documents come first
                 postings = postings + more
-            docnums = postings[0::3]
-            if any(b <= a for a, b in zip(docnums, docnums[1:])):
-                # A field added both ways (a merge of older segments): interleaved documents.
-                triples = sorted(zip(docnums, postings[1::3], postings[2::3]), key=_first)
-                postings = [x for triple in triples for x in triple]
+                merged = True
+            if merged:
+                docnums = postings[0::3]
+                if any(b <= a for a, b in zip(docnums, docnums[1:])):
+                    # A field added both ways (from text and from a merged segment): interleaved.
+                    triples = sorted(zip(docnums, postings[1::3], postings[2::3]), key=_first)
+                    postings = [x for triple in triples for x in triple]
             yield fieldname, tbytes, postings
 
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
@@ -381,6 +386,8 @@ class _BlockWriter:
 
     def write_term(self, tbytes: bytes, postings: list[Any], field_lengths: list[int] | None) -> None:
         """Write one term's flat postings ``[docnum, weight, vbytes, ...]`` and its term info."""
+        if len(postings) == 3:
+            return self._write_one(tbytes, postings, field_lengths)
         docnums = postings[0::3]
         weights = postings[1::3]
         values = postings[2::3]
@@ -454,6 +461,31 @@ class _BlockWriter:
             docnums[0],
             docnums[-1],
         )
+        self._terms.add(self._fieldid + tbytes, terminfo + pack_long(startoffset) + pack_int(len(chunk)))
+
+
+    def _write_one(self, tbytes: bytes, postings: list[Any], field_lengths: list[int] | None) -> None:
+        """:meth:`write_term` for a term in one document, as most are: the same bytes."""
+        docnum, weight, vbytes = postings
+        weight32 = array("f", (weight,))[0]
+        length = field_lengths[docnum] if field_lengths is not None else 0
+        fixedsize = self._fixedsize
+        if fixedsize is None or fixedsize < 0:
+            mini_values: Any = (vbytes,) if vbytes else ()
+        else:
+            mini_values = (vbytes or b"") if fixedsize else None
+        databytes = dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), _BLOCK_PROTOCOL)
+        comp = self._compression if len(databytes) >= _COMPRESS_MIN_BYTES else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        maxweight = max(0, float(weight))
+        length_byte = _length_byte(length)
+        infobytes = dumps((1, docnum, maxweight, comp, length_byte, length_byte), 2)
+        chunk = WHOOSH3_HEADER_MAGIC + pack_int(-len(infobytes) - len(databytes)) + infobytes + databytes
+        startoffset = self._offset
+        self._postfile.write(chunk)
+        self._offset += len(chunk)
+        terminfo = _TERMINFO.pack(0, weight32, 1, length_byte, length_byte, maxweight, docnum, docnum)
         self._terms.add(self._fieldid + tbytes, terminfo + pack_long(startoffset) + pack_int(len(chunk)))
 
 
