@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from itertools import repeat
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
 
@@ -150,20 +150,29 @@ def _units(value: str, words: bool) -> tuple[_Unit, ...]:
             run.append((piece, start, joined))
             if glued:
                 continue
-            parts = [(s + ps, s + pe, i) for i, (p, s, _) in enumerate(run) for ps, pe in _parts(p)]
-            if len(parts) != 1:
-                if parts:
-                    _glued_units(normal, parts, append)
+            first, first_start, first_joined = run[0]
+            if len(run) == 2 and first.isalnum() and not _parts(piece):
+                # Next most common: a syllable and the punctuation after it ("Nội," "đó.").
+                syllable, ps, pe = first, first_start, first_start + len(first)
+                joins_previous = joinable and first_joined
                 joinable = False
-                run = None
-                continue
-            # One part in the run: a syllable, joined only from and to pieces next to its own.
-            ps, pe, i = parts[0]
-            part_piece, _, part_joined = run[i]
-            syllable = normal[ps:pe]
-            alnum = part_piece.isalnum()
-            joins_previous = joinable and part_joined and alnum and i == 0
-            joinable = alnum and i == len(run) - 1
+            else:
+                parts = [
+                    (s + ps, s + pe, i) for i, (p, s, _) in enumerate(run) for ps, pe in _parts(p)
+                ]
+                if len(parts) != 1:
+                    if parts:
+                        _glued_units(normal, parts, append)
+                    joinable = False
+                    run = None
+                    continue
+                # One part in the run: a syllable, joined only from and to pieces next to its own.
+                ps, pe, i = parts[0]
+                part_piece, _, part_joined = run[i]
+                syllable = normal[ps:pe]
+                alnum = part_piece.isalnum()
+                joins_previous = joinable and part_joined and alnum and i == 0
+                joinable = alnum and i == len(run) - 1
             run = None
         if pe - ps > MAX_TOKEN_CHARS:
             joinable = False
@@ -176,7 +185,8 @@ def _units(value: str, words: bool) -> tuple[_Unit, ...]:
         else:
             if syllables is not None:
                 text, head_start, head_end, _, _ = units[head]
-                units[head] = new(_Unit, (text, head_start, head_end, "_".join(syllables), word_end))
+                word = "_".join(syllables)
+                units[head] = new(_Unit, (text, head_start, head_end, word, word_end))
                 syllables = None
             head = len(units)
         append(new(_Unit, (syllable, ps, pe, None, pe)))
@@ -184,11 +194,16 @@ def _units(value: str, words: bool) -> tuple[_Unit, ...]:
         text, head_start, head_end, _, _ = units[head]
         units[head] = new(_Unit, (text, head_start, head_end, "_".join(syllables), word_end))
     if mapped is not None:
-        return tuple(new(_Unit, (u[0], mapped[u[1]], mapped[u[2]], u[3], mapped[u[4]])) for u in units)
+        return tuple(
+            new(_Unit, (text, mapped[start], mapped[end], word, mapped[word_end]))
+            for text, start, end, word, word_end in units
+        )
     return tuple(units)
 
 
-def _glued_units(normal: str, parts: list[tuple[int, int, int]], append) -> None:
+def _glued_units(
+    normal: str, parts: list[tuple[int, int, int]], append: Callable[[_Unit], None]
+) -> None:
     """Append the units of a glued run of several parts, the first carrying the whole run."""
     whole = normal[parts[0][0] : parts[-1][1]]
     whole_end = parts[-1][1]
@@ -219,7 +234,8 @@ def _join_flags(pieces: list[str]) -> list[bool]:
         except ValueError:
             stop = n
         while stop - start > _PARAGRAPH_PIECES:
-            cut = next((k for k in range(start + _PARAGRAPH_PIECES, stop) if pieces[k] in _CUTS), -1)
+            cuts = (k for k in range(start + _PARAGRAPH_PIECES, stop) if pieces[k] in _CUTS)
+            cut = next(cuts, -1)
             if cut < 0:
                 break
             flags += segment(pieces[start:cut])

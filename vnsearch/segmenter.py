@@ -62,8 +62,9 @@ starts right after this one (else ``""``), ``spaces`` the whitespace after it bu
 newline, itself a piece.
 Pieces cover every other character, so the offsets follow from the lengths:
 
->>> SCAN_RE.findall("Hà Nội, 10/7")
-[('Hà', '', ' '), ('Nội', ',', ''), (',', '', ' '), ('10', '/', ''), ('/', '7', ''), ('7', '', '')]
+>>> SCAN_RE.findall("Hà Nội, 10/7")  # doctest: +NORMALIZE_WHITESPACE
+[('Hà', '', ' '), ('Nội', ',', ''), (',', '', ' '),
+ ('10', '/', ''), ('/', '7', ''), ('7', '', '')]
 """
 
 _MODEL_FILE = "models/pyvi3.pkl"
