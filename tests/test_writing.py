@@ -16,6 +16,7 @@ from vnsearch.analysis import exact_analyzer, folded_analyzer, term_positions
 from vnsearch.documents import Document
 from vnsearch.index import _whoosh_values
 from vnsearch.schema import IndexSchema
+from vnsearch import writing
 from vnsearch.writing import Writer, _plans
 
 TEXTS = [
@@ -183,3 +184,10 @@ def test_term_positions_are_the_analyzers(text, words):
             expected.setdefault(t.text, []).append(t.pos)
         got = term_positions(text, words, folded)
         assert got == expected and list(got) == list(expected)
+
+
+def test_other_codecs_get_the_postings_through_whoosh(monkeypatch):
+    # The block writer knows Whoosh 3's codec only; any other gets Whoosh's add_postings.
+    monkeypatch.setattr(writing._BlockWriter, "fits", staticmethod(lambda codec, fieldwriter: False))
+    docs = many_documents(150)
+    assert contents(build(Writer, 0.05, docs, 2)) == contents(build(SegmentWriter, 128, docs, 2))

@@ -1,14 +1,17 @@
 """How vnsearch writes Whoosh segments: a faster segment writer, and worker processes.
 
-:class:`Writer` is Whoosh's ``SegmentWriter`` with three hot spots of a large write removed,
-the index format unchanged:
+:class:`Writer` is Whoosh's ``SegmentWriter`` with the hot spots of a large write removed; an
+index it writes reads with Whoosh's own readers:
 
 * vnsearch's text fields are indexed from the analyzer's units in one pass
-  (:func:`vnsearch.analysis.term_positions`), not through a chain of token generators; any
-  other field, or a field with a boost, goes through Whoosh's own code;
-* postings that overflow memory are sorted to disk in ``marshal`` chunks, not pickled one by
-  one;
-* when the segment is written, field lengths are read once per field, not once per posting.
+  (:func:`vnsearch.analysis.twin_positions`), not through a chain of token generators, and a
+  text is analysed once for its exact field and its folded twin;
+* postings are kept per term in flat lists, in the order documents arrive (:class:`_Postings`),
+  instead of one tuple per posting sorted at the end; past a memory budget they go to sorted
+  runs on disk, merged term by term;
+* each posting list is written whole in Whoosh 3's block format (:class:`_BlockWriter`), not
+  posting by posting; blocks are pickled with protocol 4 and compressed from 128 bytes, which
+  Whoosh's readers read as they read its own protocol-2, always-compressed blocks.
 
 Workers: Whoosh's own multiprocessing writer starts new processes for every commit and loses a
 batch silently when one of them fails; here a pool of workers lives for one
