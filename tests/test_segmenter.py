@@ -254,5 +254,45 @@ def test_import_and_use_pull_in_neither_pyvi_nor_sklearn_nor_numpy():
     for stage in ("at_import", "after_use"):
         loaded = {name.split(".")[0] for name in modules[stage]}
         assert not loaded & set(heavy), (stage, loaded & set(heavy))
-    assert "pycrfsuite" not in modules["at_import"]  # the model loads on first use
-    assert "pycrfsuite" in modules["after_use"]
+    # The model's weights are read from its bytes: crfsuite itself is not needed to tag.
+    assert "pycrfsuite" not in modules["after_use"]
+
+
+# ---------------------------------------------------------------------------------------------
+# tagging without crfsuite, and with it
+
+
+def _sample_sequences():
+    from vnsearch import segmenter
+
+    for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for line in [*text.splitlines(), text.upper()]:
+            found = pieces(line)
+            if found:
+                yield segmenter._robust_infos(found)
+                yield [segmenter._info(piece) for piece in found]
+
+
+def test_own_viterbi_gives_crfsuites_labels():
+    from vnsearch import segmenter
+
+    crf = segmenter._model().crf
+    assert crf is not None and crf.labels == ("B_W", "I_W")
+    tagger = segmenter._tagger()
+    sequences = list(_sample_sequences())
+    assert sum(map(len, sequences)) > 5000
+    for infos in sequences:
+        assert crf.tag(infos, segmenter._codes(infos)) == tagger.tag(segmenter._attributes(infos))
+
+
+def test_crfsuite_tags_when_the_model_cannot_be_read(monkeypatch):
+    from vnsearch import segmenter
+
+    model = segmenter._model()
+    lines = [line for path in sorted(SAMPLE_CORPUS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    expected = [segment(pieces(line)) for line in lines]
+    monkeypatch.setattr(segmenter, "_loaded", model._replace(crf=None))
+    monkeypatch.setattr(segmenter, "_info_cache", {})
+    monkeypatch.setattr(segmenter, "_robust_cache", {})
+    assert [segment(pieces(line)) for line in lines] == expected

@@ -295,6 +295,10 @@ class _Info(NamedTuple):
     alpha: bool  # its first character is a letter
     capitals: int  # +1 for a word in capitals, -1 for one with small letters, else 0
     ends_sentence: bool  # segment() may cut a long sequence after it
+    # The CRF's weights of those attributes, per label, when read from the model (see _Crf):
+    own_score: tuple[float, float] = (0.0, 0.0)  # "own" summed in order, as crfsuite does
+    previous_weights: tuple[tuple[float, float], ...] = ()  # of as_previous, in order
+    next_weights: tuple[tuple[float, float], ...] = ()  # of as_next, in order
 
 
 _info_cache: dict[str, _Info] = {}
@@ -338,6 +342,11 @@ def _new_info(piece: str) -> _Info:
             for attributes in (own, previous, following)
         )
     first = piece[0]
+    crf = model.crf
+    own_score, previous_weights, next_weights = (0.0, 0.0), (), ()
+    if crf is not None:
+        own_score = _sum_in_order((0.0, 0.0), crf.weights_of(own))
+        previous_weights, next_weights = crf.weights_of(previous), crf.weights_of(following)
     return _Info(
         lower,
         tuple(own),
@@ -350,6 +359,9 @@ def _new_info(piece: str) -> _Info:
         first.isalpha(),
         _capitals(piece),
         piece in _SENTENCE_ENDS,
+        own_score,
+        previous_weights,
+        next_weights,
     )
 
 
@@ -375,13 +387,8 @@ _AFTER_ONE.append(_AFTER_ONE[1] + _AFTER_ONE[2])
 _AFTER = [[_AFTER_ONE[(next1 & 1) + (next2 & 2)] for next2 in range(4)] for next1 in range(4)]
 
 
-def _attributes(infos: list[_Info]) -> list[list[bytes]]:
-    """crfsuite attributes of each piece, as pyvi's feature dicts become them.
-
-    pycrfsuite turns ``{name: "value"}`` into the attribute ``name:value`` and ``{name: bool}``
-    into ``name`` weighted 1.0 or 0.0; a zero weight adds nothing to a score, so false
-    booleans are left out. The order is pyvi's, so scores are summed in the same order.
-    """
+def _codes(infos: list[_Info]) -> list[int]:
+    """Each piece's dictionary code (see _BEFORE), then two zeros for the pieces past the end."""
     codes = [0]
     if len(infos) > 1:
         codes.append(infos[1].lower in infos[0].bigram_ends)
@@ -390,6 +397,17 @@ def _attributes(infos: list[_Info]) -> list[list[bytes]]:
             for a, b, c in zip(infos, infos[1:], infos[2:])
         ]
     codes += (0, 0)
+    return codes
+
+
+def _attributes(infos: list[_Info]) -> list[list[bytes]]:
+    """crfsuite attributes of each piece, as pyvi's feature dicts become them.
+
+    pycrfsuite turns ``{name: "value"}`` into the attribute ``name:value`` and ``{name: bool}``
+    into ``name`` weighted 1.0 or 0.0; a zero weight adds nothing to a score, so false
+    booleans are left out. The order is pyvi's, so scores are summed in the same order.
+    """
+    codes = _codes(infos)
     return [
         [*info.own, *before.as_previous, *_BEFORE[code], *after.as_next, *_AFTER[next1][next2]]
         for info, before, after, code, next1, next2 in zip(
@@ -402,7 +420,94 @@ def _tag(infos: list[_Info]) -> list[str]:
     """The CRF's label for each piece."""
     if not infos:
         return []
-    return _tagger().tag(_attributes(infos))
+    crf = _model().crf
+    if crf is None:
+        return _tagger().tag(_attributes(infos))
+    return crf.tag(infos, _codes(infos))
+
+
+def _sum_in_order(start: tuple[float, float], weights: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """``start`` plus each pair of weights in turn: the additions crfsuite makes, in its order."""
+    s0, s1 = start
+    for w0, w1 in weights:
+        s0 += w0
+        s1 += w1
+    return s0, s1
+
+
+class _Crf(NamedTuple):
+    """A crfsuite model of two labels, read from its bytes, for tagging without pycrfsuite.
+
+    crfsuite scores a label at a piece by adding the weights of the piece's attributes for it,
+    in order, from 0; then Viterbi with the transition weights, the first label winning ties.
+    Here the same additions run in the same order on the same doubles, so the labels are
+    crfsuite's, without converting every attribute string to crfsuite's for every piece.
+    """
+
+    labels: tuple[str, str]
+    weights: dict[bytes, tuple[float, float]]  # attribute -> its weight for each label
+    transitions: tuple[float, float, float, float]  # 0->0, 0->1, 1->0, 1->1
+    before: tuple[tuple[tuple[float, float], ...], ...]  # weights of _BEFORE[code]
+    after: tuple[tuple[tuple[tuple[float, float], ...], ...], ...]  # of _AFTER[next1][next2]
+
+    @classmethod
+    def build(cls, labels: tuple[str, str], weights: dict[bytes, tuple[float, float]], transitions: tuple[float, float, float, float]) -> "_Crf":
+        def weights_of(attributes: Sequence[bytes]) -> tuple[tuple[float, float], ...]:
+            return tuple(weights[a] for a in attributes if a in weights)
+
+        before = tuple(weights_of(attributes) for attributes in _BEFORE)
+        after = tuple(tuple(weights_of(attributes) for attributes in row) for row in _AFTER)
+        return cls(labels, weights, transitions, before, after)
+
+    def weights_of(self, attributes: Sequence[bytes]) -> tuple[tuple[float, float], ...]:
+        """The weights of the attributes the model knows, in order."""
+        weights = self.weights
+        return tuple(weights[a] for a in attributes if a in weights)
+
+    def tag(self, infos: list[_Info], codes: list[int]) -> list[str]:
+        """The label of each piece: crfsuite's Viterbi (crf1dc_viterbi) over two labels."""
+        t00, t01, t10, t11 = self.transitions
+        before_weights, after_weights = self.before, self.after
+        back: list[int] = []  # 2 bits a piece: the best previous label for labels 0 and 1
+        a0 = a1 = 0.0
+        first = True
+        for info, previous, following, code, next1, next2 in zip(
+            infos, [_EDGE, *infos], [*infos[1:], _EDGE], codes, codes[1:], codes[2:]
+        ):
+            # The state scores: the piece's attributes in _attributes' order.
+            s0, s1 = info.own_score
+            for w0, w1 in previous.previous_weights:
+                s0 += w0
+                s1 += w1
+            for w0, w1 in before_weights[code]:
+                s0 += w0
+                s1 += w1
+            for w0, w1 in following.next_weights:
+                s0 += w0
+                s1 += w1
+            for w0, w1 in after_weights[next1][next2]:
+                s0 += w0
+                s1 += w1
+            if first:
+                a0, a1 = s0, s1
+                first = False
+                continue
+            # crfsuite keeps the first best: label 1 only when strictly better
+            x, y = a0 + t00, a1 + t10
+            best0 = y > x
+            m0 = y if best0 else x
+            x, y = a0 + t01, a1 + t11
+            best1 = y > x
+            m1 = y if best1 else x
+            back.append(best0 + 2 * best1)
+            a0, a1 = m0 + s0, m1 + s1
+        label = 1 if a1 > a0 else 0
+        labels = [label]
+        for links in reversed(back):
+            label = (links >> label) & 1
+            labels.append(label)
+        names = self.labels
+        return [names[label] for label in reversed(labels)]
 
 
 def _flags(infos: list[_Info], labels: list[str], *, letters_only: bool = False) -> list[bool]:
@@ -432,6 +537,7 @@ class _Model(NamedTuple):
     attributes: frozenset[bytes] | None  # the attributes the CRF has weights for, if readable
     bigrams: dict[str, frozenset[str]]
     trigrams: dict[str, dict[str, frozenset[str]]]
+    crf: _Crf | None = None  # the CRF's weights, when the model's layout is the expected one
 
 
 class _Stub:
@@ -508,6 +614,7 @@ def _load_model() -> _Model:
             first: {second: frozenset(ends) for second, ends in seconds.items()}
             for first, seconds in trigrams.items()
         },
+        _crfsuite_crf(data),
     )
 
 
@@ -537,6 +644,60 @@ def _crfsuite_attributes(data: bytes) -> frozenset[bytes] | None:
     except struct.error:
         return None
     return frozenset(attributes)
+
+
+_FEATURES_HEADER = struct.Struct("<4sII")  # chunk id, size, number of features
+_FEATURE = struct.Struct("<IIId")  # type (0 state, 1 transition), source, destination, weight
+
+
+def _cqdb_strings(data: bytes, chunk: int) -> dict[int, bytes] | None:
+    """The strings of a crfsuite CQDB dictionary by id, or None if the layout is unexpected."""
+    cqdb, _, _, order, count, table = _CQDB_HEADER.unpack_from(data, chunk)
+    if cqdb != b"CQDB" or order != _CQDB_BYTE_ORDER:
+        return None
+    strings = {}
+    for offset in struct.unpack_from(f"<{count}I", data, chunk + table):
+        ident, size = struct.unpack_from("<iI", data, chunk + offset)
+        start = chunk + offset + 8
+        strings[ident] = data[start : start + size - 1]  # size counts the final NUL
+    return strings
+
+
+def _crfsuite_crf(data: bytes) -> _Crf | None:
+    """The labels, state and transition weights of a crfsuite model of two labels (crfsuite's
+    crf1d model file), or None when the layout is not the expected one."""
+    try:
+        magic, _, kind, _, _, num_labels, num_attrs, features, labels_at, attrs_at, _, _ = (
+            _CRFSUITE_HEADER.unpack_from(data)
+        )
+        if magic != b"lCRF" or kind != b"FOMC" or num_labels != 2:
+            return None
+        labels, attributes = _cqdb_strings(data, labels_at), _cqdb_strings(data, attrs_at)
+        if labels is None or attributes is None or len(attributes) != num_attrs or set(labels) != {0, 1}:
+            return None
+        chunk, _, count = _FEATURES_HEADER.unpack_from(data, features)
+        if chunk != b"FEAT":
+            return None
+        state: dict[bytes, list[float]] = {}
+        transitions = [0.0] * 4
+        for kind_, source, target, weight in _FEATURE.iter_unpack(
+            data[features + _FEATURES_HEADER.size : features + _FEATURES_HEADER.size + count * _FEATURE.size]
+        ):
+            if target > 1:
+                return None
+            if kind_ == 0:
+                state.setdefault(attributes[source], [0.0, 0.0])[target] = weight
+            elif kind_ == 1 and source <= 1:
+                transitions[2 * source + target] = weight
+            else:
+                return None
+    except (struct.error, KeyError):
+        return None
+    return _Crf.build(
+        (labels[0].decode("utf-8"), labels[1].decode("utf-8")),
+        {attribute: (w[0], w[1]) for attribute, w in state.items()},
+        (transitions[0], transitions[1], transitions[2], transitions[3]),
+    )
 
 
 _lock = threading.Lock()
