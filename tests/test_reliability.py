@@ -33,6 +33,7 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs PO
 KILL_ROUNDS = int(os.environ.get("VNSEARCH_KILL_ROUNDS", "3"))
 KILL_SEED = int(os.environ.get("VNSEARCH_KILL_SEED", "8"))  # the random kill delays
 WAIT = 60.0  # seconds to wait for a child's message before failing (never reached when healthy)
+JITTER = 0.02  # seconds, at most, between the commit a kill waits for and the kill
 
 # The child process. Every document's title holds "bản tin" so a search counts them all.
 CHILD = textwrap.dedent(
@@ -192,6 +193,21 @@ def whole_batches(path: Path, batch: int) -> int:
     return len(found) // batch
 
 
+def kill_after_commits(child: Child, observer: vnsearch.Index, commits: int, rng: random.Random) -> int:
+    """Kill ``child`` a random moment after the index shows ``commits`` more commits (counted
+    from now), so that the kill falls mid-run however fast indexing is; return the documents
+    a reader saw just before the kill (committed, so they must survive it)."""
+    ix = observer.whoosh_index
+    target = ix.latest_generation() + commits
+    deadline = time.monotonic() + WAIT
+    while ix.latest_generation() < target and child.proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(rng.uniform(0.0, JITTER))
+    seen = len(observer)
+    child.kill()
+    return seen
+
+
 # -- killed mid-write ---------------------------------------------------------------------------
 
 
@@ -214,11 +230,13 @@ def test_writer_killed_after_reported_commits_loses_nothing(tmp_path, script):
         held = park
 
     # Killed at a random moment: whatever was reported stays, at most one more batch appears.
+    # The moment is counted from a random batch's report, so that it falls mid-run however
+    # fast indexing gets.
     mid_write = 0
     for _ in range(KILL_ROUNDS):
         child = Child(script, "batches", path, total, batch, 0)
-        child.expect("started")
-        time.sleep(rng.uniform(0.0, 0.5))
+        child.expect(f"committed {rng.randint(1, total // batch - 3)}")
+        time.sleep(rng.uniform(0.0, JITTER))
         child.kill()
         mid_write += "done" not in child.seen
         reported = child.committed()
@@ -259,9 +277,7 @@ def test_add_path_killed_at_random_points_keeps_whole_commits(tmp_path, script):
     for _ in range(KILL_ROUNDS):
         child = Child(script, "stream", path, source, batch)
         child.expect("started")
-        time.sleep(rng.uniform(0.05, 0.5))
-        seen = len(observer)  # committed before the kill, so it must survive it
-        child.kill()
+        seen = kill_after_commits(child, observer, rng.randint(1, total // batch - 3), rng)
         mid_write += "done" not in child.seen
         now = whole_batches(path, batch)
         assert now * batch >= max(seen, held * batch)
@@ -304,9 +320,7 @@ def test_parallel_add_path_killed_keeps_whole_commits_and_leaves_no_workers(tmp_
     for _ in range(KILL_ROUNDS):
         child = Child(script, "stream", path, source, batch, 2)
         child.expect("started")
-        time.sleep(rng.uniform(0.05, 0.6))
-        seen = len(observer)
-        child.kill()
+        seen = kill_after_commits(child, observer, rng.randint(1, total // batch - 3), rng)
         mid_write += "done" not in child.seen
         deadline = time.monotonic() + 10
         while _processes_running(script) and time.monotonic() < deadline:
