@@ -9,12 +9,11 @@ import unicodedata
 import zlib
 
 import pytest
-from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import SegmentWriter
 
 from vnsearch.analysis import exact_analyzer, folded_analyzer, term_positions
 from vnsearch.documents import Document
-from vnsearch.index import _whoosh_values
+from vnsearch.index import _MemoryStorage, _whoosh_values
 from vnsearch.schema import IndexSchema
 from vnsearch import writing
 from vnsearch.writing import Writer, _plans
@@ -58,7 +57,8 @@ def build(writer_class, limitmb=128, docs=None, commits=1):
     """An index of ``docs`` written by ``writer_class``, committed in ``commits`` parts; the
     last commit merges the segments before it into the new one (through the writer's pool)."""
     schema = IndexSchema.build(FIELDS)
-    ix = RamStorage().create_index(schema.whoosh_schema())
+    # Whoosh's RamStorage keeps temporary files in /tmp/MAIN.tmp, shared by concurrent runs.
+    ix = _MemoryStorage().create_index(schema.whoosh_schema())
     docs = documents() if docs is None else docs
     step = -(-len(docs) // commits)
     for start in range(0, len(docs), step):
