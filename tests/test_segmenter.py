@@ -290,7 +290,8 @@ def test_crfsuite_tags_when_the_model_cannot_be_read(monkeypatch):
     from vnsearch import segmenter
 
     model = segmenter._model()
-    lines = [line for path in sorted(SAMPLE_CORPUS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    files = sorted(SAMPLE_CORPUS.glob("*.txt"))
+    lines = [line for path in files for line in path.read_text(encoding="utf-8").splitlines()]
     expected = [segment(pieces(line)) for line in lines]
     monkeypatch.setattr(segmenter, "_loaded", model._replace(crf=None))
     monkeypatch.setattr(segmenter, "_info_cache", {})

@@ -114,7 +114,8 @@ def raw_postings(ix):
             data = f.read(abs(size) - (f.tell() - start))
             # Whoosh compresses every block; vnsearch only those of 128 bytes and more.
             assert summary[3] == 3 or len(data) < 128
-            blocks.append((summary[:3] + summary[4:], pickle.loads(zlib.decompress(data) if summary[3] else data)))
+            decoded = pickle.loads(zlib.decompress(data) if summary[3] else data)
+            blocks.append((summary[:3] + summary[4:], decoded))
             if size < 0:
                 break
         assert f.tell() - offset == length

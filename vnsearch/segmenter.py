@@ -436,6 +436,12 @@ def _sum_in_order(start: tuple[float, float], weights: Sequence[tuple[float, flo
     return s0, s1
 
 
+def _weights_of(
+    weights: dict[bytes, tuple[float, float]], attributes: Sequence[bytes]
+) -> tuple[tuple[float, float], ...]:
+    return tuple(weights[a] for a in attributes if a in weights)
+
+
 class _Crf(NamedTuple):
     """A crfsuite model of two labels, read from its bytes, for tagging without pycrfsuite.
 
@@ -452,18 +458,19 @@ class _Crf(NamedTuple):
     after: tuple[tuple[tuple[tuple[float, float], ...], ...], ...]  # of _AFTER[next1][next2]
 
     @classmethod
-    def build(cls, labels: tuple[str, str], weights: dict[bytes, tuple[float, float]], transitions: tuple[float, float, float, float]) -> "_Crf":
-        def weights_of(attributes: Sequence[bytes]) -> tuple[tuple[float, float], ...]:
-            return tuple(weights[a] for a in attributes if a in weights)
-
-        before = tuple(weights_of(attributes) for attributes in _BEFORE)
-        after = tuple(tuple(weights_of(attributes) for attributes in row) for row in _AFTER)
+    def build(
+        cls,
+        labels: tuple[str, str],
+        weights: dict[bytes, tuple[float, float]],
+        transitions: tuple[float, float, float, float],
+    ) -> "_Crf":
+        before = tuple(_weights_of(weights, attributes) for attributes in _BEFORE)
+        after = tuple(tuple(_weights_of(weights, attributes) for attributes in row) for row in _AFTER)
         return cls(labels, weights, transitions, before, after)
 
     def weights_of(self, attributes: Sequence[bytes]) -> tuple[tuple[float, float], ...]:
         """The weights of the attributes the model knows, in order."""
-        weights = self.weights
-        return tuple(weights[a] for a in attributes if a in weights)
+        return _weights_of(self.weights, attributes)
 
     def tag(self, infos: list[_Info], codes: list[int]) -> list[str]:
         """The label of each piece: crfsuite's Viterbi (crf1dc_viterbi) over two labels."""

@@ -112,6 +112,7 @@ class Writer(SegmentWriter):
                 if column:
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
         except Exception:
+            # As in Whoosh, postings already pooled stay: the writer must be cancelled (Index does).
             perdocwriter.cancel_doc()
             raise
         perdocwriter.finish_doc()
@@ -163,8 +164,9 @@ class _Postings:
 
     Whoosh's ``PostingPool`` keeps one tuple per posting and sorts them all; documents are
     added in number order, so here each term keeps one flat list ``[docnum, weight, vbytes,
-    ...]`` (weights of positions postings as their int frequencies) and only the terms are sorted, when the segment is written. (Flat lists of numbers
-    and bytes also keep the garbage collector's work per term, not per posting.) Past
+    ...]`` (a positions posting's weight as its int frequency) and only the terms are sorted,
+    when the segment is written. (Flat lists of numbers and bytes also keep the garbage
+    collector's work per term, not per posting.) Past
     ``limitmb`` of estimated memory, the postings so far go to a run on disk, sorted by term;
     writing merges the runs and what is in memory term by term.
     """
@@ -441,11 +443,13 @@ class _BlockWriter:
             else:
                 mini_values = b"".join(block_values) if fixedsize else None
 
-            databytes = dumps(((ids[0], *map(operator.sub, ids[1:], ids)), mini_weights, mini_values), _BLOCK_PROTOCOL)
+            deltas = (ids[0], *map(operator.sub, ids[1:], ids))
+            databytes = dumps((deltas, mini_weights, mini_values), _BLOCK_PROTOCOL)
             block_comp = comp if len(databytes) >= _COMPRESS_MIN_BYTES else 0
             if block_comp:
                 databytes = zlib.compress(databytes, block_comp)
-            infobytes = dumps((n, ids[-1], block_maxweight, block_comp, _length_byte(block_min), _length_byte(block_max)), 2)
+            summary = (n, ids[-1], block_maxweight, block_comp, _length_byte(block_min), _length_byte(block_max))
+            infobytes = dumps(summary, 2)
             blocklength = len(infobytes) + len(databytes)
             out.append(pack_int(-blocklength if start + limit >= count else blocklength))
             out.append(infobytes)
