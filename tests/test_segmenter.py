@@ -297,3 +297,13 @@ def test_crfsuite_tags_when_the_model_cannot_be_read(monkeypatch):
     monkeypatch.setattr(segmenter, "_info_cache", {})
     monkeypatch.setattr(segmenter, "_robust_cache", {})
     assert [segment(pieces(line)) for line in lines] == expected
+
+
+@pytest.mark.parametrize("cut", [0, 3, 48, 1000, -100])
+def test_a_model_that_cannot_be_read_gives_no_weights(cut):
+    from vnsearch import segmenter
+
+    data = segmenter._model().crfsuite
+    assert segmenter._crfsuite_crf(data) is not None
+    assert segmenter._crfsuite_crf(data[:cut]) is None
+    assert segmenter._crfsuite_crf(b"lCRF" + bytes(100)) is None

@@ -639,19 +639,14 @@ def _crfsuite_attributes(data: bytes) -> frozenset[bytes] | None:
     """
     try:
         magic, _, _, _, _, _, num_attrs, _, _, chunk, _, _ = _CRFSUITE_HEADER.unpack_from(data)
-        cqdb, _, _, order, count, table = _CQDB_HEADER.unpack_from(data, chunk)
-        if magic != b"lCRF" or cqdb != b"CQDB" or order != _CQDB_BYTE_ORDER:
+        if magic != b"lCRF":
             return None
-        if count != num_attrs:
-            return None
-        attributes = set()
-        for offset in struct.unpack_from(f"<{count}I", data, chunk + table):
-            _, size = struct.unpack_from("<iI", data, chunk + offset)
-            start = chunk + offset + 8
-            attributes.add(data[start : start + size - 1])  # size counts the final NUL
+        attributes = _cqdb_strings(data, chunk)
     except struct.error:
         return None
-    return frozenset(attributes)
+    if attributes is None or len(attributes) != num_attrs:
+        return None
+    return frozenset(attributes.values())
 
 
 _FEATURES_HEADER = struct.Struct("<4sII")  # chunk id, size, number of features
@@ -659,7 +654,8 @@ _FEATURE = struct.Struct("<IIId")  # type (0 state, 1 transition), source, desti
 
 
 def _cqdb_strings(data: bytes, chunk: int) -> dict[int, bytes] | None:
-    """The strings of a crfsuite CQDB dictionary by id, or None if the layout is unexpected."""
+    """The strings of a crfsuite CQDB dictionary by id, or None if the layout is unexpected
+    (``struct.error`` if the bytes end too soon)."""
     cqdb, _, _, order, count, table = _CQDB_HEADER.unpack_from(data, chunk)
     if cqdb != b"CQDB" or order != _CQDB_BYTE_ORDER:
         return None
@@ -675,10 +671,10 @@ def _crfsuite_crf(data: bytes) -> _Crf | None:
     """The labels, state and transition weights of a crfsuite model of two labels (crfsuite's
     crf1d model file), or None when the layout is not the expected one."""
     try:
-        magic, _, kind, _, _, num_labels, num_attrs, features, labels_at, attrs_at, _, _ = (
+        magic, size, kind, _, _, num_labels, num_attrs, features, labels_at, attrs_at, _, _ = (
             _CRFSUITE_HEADER.unpack_from(data)
         )
-        if magic != b"lCRF" or kind != b"FOMC" or num_labels != 2:
+        if magic != b"lCRF" or size != len(data) or kind != b"FOMC" or num_labels != 2:
             return None
         labels, attributes = _cqdb_strings(data, labels_at), _cqdb_strings(data, attrs_at)
         if labels is None or attributes is None or len(attributes) != num_attrs or set(labels) != {0, 1}:
@@ -688,21 +684,23 @@ def _crfsuite_crf(data: bytes) -> _Crf | None:
             return None
         state: dict[bytes, list[float]] = {}
         transitions = [0.0] * 4
-        for kind_, source, target, weight in _FEATURE.iter_unpack(
-            data[features + _FEATURES_HEADER.size : features + _FEATURES_HEADER.size + count * _FEATURE.size]
-        ):
-            if target > 1:
-                return None
+        seen = set()
+        start = features + _FEATURES_HEADER.size
+        for kind_, source, target, weight in _FEATURE.iter_unpack(data[start : start + count * _FEATURE.size]):
+            if target > 1 or (kind_, source, target) in seen:
+                return None  # crfsuite has one weight per attribute (or label) and label
+            seen.add((kind_, source, target))
             if kind_ == 0:
                 state.setdefault(attributes[source], [0.0, 0.0])[target] = weight
             elif kind_ == 1 and source <= 1:
                 transitions[2 * source + target] = weight
             else:
                 return None
-    except (struct.error, KeyError):
+        names = (labels[0].decode("utf-8"), labels[1].decode("utf-8"))
+    except (struct.error, KeyError, UnicodeDecodeError):
         return None
     return _Crf.build(
-        (labels[0].decode("utf-8"), labels[1].decode("utf-8")),
+        names,
         {attribute: (w[0], w[1]) for attribute, w in state.items()},
         (transitions[0], transitions[1], transitions[2], transitions[3]),
     )
