@@ -192,3 +192,10 @@ def test_other_codecs_get_the_postings_through_whoosh(monkeypatch):
     monkeypatch.setattr(writing._BlockWriter, "fits", staticmethod(lambda codec, fieldwriter: False))
     docs = many_documents(150)
     assert contents(build(Writer, 0.05, docs, 2)) == contents(build(SegmentWriter, 128, docs, 2))
+
+
+@pytest.mark.parametrize("poses", [[0], [7], [70_000], [70_000], [1, 2, 3], [3, 100_000], list(range(0, 900, 7))])
+def test_position_values_are_whooshs(poses):
+    from whoosh.formats import Positions
+
+    assert writing._encode(poses) == Positions().encode(poses)

@@ -166,9 +166,9 @@ class _Postings:
     added in number order, so here each term keeps one flat list ``[docnum, weight, vbytes,
     ...]`` (a positions posting's weight as its int frequency) and only the terms are sorted,
     when the segment is written. (Flat lists of numbers and bytes also keep the garbage
-    collector's work per term, not per posting.) Past
-    ``limitmb`` of estimated memory, the postings so far go to a run on disk, sorted by term;
-    writing merges the runs and what is in memory term by term.
+    collector's work per term, not per posting.) Past ``limitmb`` of estimated memory, the
+    postings so far go to a run on disk, sorted by term; writing merges the runs and what is
+    in memory term by term.
     """
 
     def __init__(self, tempstore: Any, limitmb: float = 128):
@@ -336,6 +336,7 @@ def _first(item: tuple) -> Any:
 
 
 _ONE_POSITION: dict[int, bytes] = {}  # Positions.encode([p]) by p: most postings have one
+_ONE_POSITION_LIMIT = 1 << 16  # positions cached: the first 65,536 of a text, not a huge one's
 
 
 def _encode(poses: list[int]) -> bytes:
@@ -343,7 +344,9 @@ def _encode(poses: list[int]) -> bytes:
     if len(poses) == 1:
         vbytes = _ONE_POSITION.get(poses[0])
         if vbytes is None:
-            vbytes = _ONE_POSITION[poses[0]] = pack_uint(1) + dumps(poses, 2)
+            vbytes = pack_uint(1) + dumps(poses, 2)
+            if poses[0] < _ONE_POSITION_LIMIT:
+                _ONE_POSITION[poses[0]] = vbytes
         return vbytes
     return pack_uint(len(poses)) + dumps([poses[0], *map(operator.sub, poses[1:], poses)], 2)
 
