@@ -50,7 +50,7 @@ DEFAULT_BATCH_SIZE = 5000
 DEFAULT_LOCK_TIMEOUT = 10.0
 _OPEN_ATTEMPTS = 10
 _PROGRESS_EVERY = 0.25  # seconds between progress callbacks
-# Input from which procs=None starts workers: ~400 news articles, ~3 s in one process (with
+# Input from which procs=None starts workers: ~400 news articles, ~1.5 s in one process (with
 # 2 cores, 500,000 characters already index 1.7x faster in two workers, but as 2 segments).
 _PARALLEL_MIN_CHARS = 1_000_000
 _MAX_AUTO_PROCS = 4  # each worker holds a batch share and its postings in memory
