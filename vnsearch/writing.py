@@ -400,10 +400,8 @@ class _BlockWriter:
         docnums = postings[0::3]
         weights = postings[1::3]
         values = postings[2::3]
-        startoffset = self._offset
         out = [WHOOSH3_HEADER_MAGIC]
         limit = self._blocklimit
-        comp = self._compression
         total_weight: float = 0
         minlength: int | None = None
         maxlength = 0
@@ -431,7 +429,7 @@ class _BlockWriter:
             if block_maxweight > maxweight:
                 maxweight = block_maxweight
 
-            # W3PostingsWriter's _mini_weights and _mini_values
+            # W3PostingsWriter's _mini_weights
             if block_weights.count(1.0) == n:
                 mini_weights: Any = None
             elif block_weights.count(block_weights[0]) == n:
@@ -441,63 +439,59 @@ class _BlockWriter:
             block_values = values[start : start + limit]
             if not all(block_values):
                 block_values = [v for v in block_values if v]
-            fixedsize = self._fixedsize
-            if fixedsize is None or fixedsize < 0:
-                mini_values: Any = tuple(block_values)
-            else:
-                mini_values = b"".join(block_values) if fixedsize else None
-
             deltas = (ids[0], *map(operator.sub, ids[1:], ids))
-            databytes = dumps((deltas, mini_weights, mini_values), _BLOCK_PROTOCOL)
-            block_comp = comp if len(databytes) >= _COMPRESS_MIN_BYTES else 0
-            if block_comp:
-                databytes = zlib.compress(databytes, block_comp)
-            summary = (n, ids[-1], block_maxweight, block_comp, _length_byte(block_min), _length_byte(block_max))
-            infobytes = dumps(summary, 2)
-            blocklength = len(infobytes) + len(databytes)
-            out.append(pack_int(-blocklength if start + limit >= count else blocklength))
-            out.append(infobytes)
-            out.append(databytes)
-        chunk = b"".join(out)
-        self._postfile.write(chunk)
-        self._offset += len(chunk)
-
-        terminfo = _TERMINFO.pack(
-            0,
-            total_weight,
-            count,
-            _length_byte(minlength),
-            _length_byte(maxlength),
-            maxweight,
-            docnums[0],
-            docnums[-1],
-        )
-        self._terms.add(self._fieldid + tbytes, terminfo + pack_long(startoffset) + pack_int(len(chunk)))
-
+            out.append(
+                self._block(
+                    (deltas, mini_weights, self._mini_values(block_values)),
+                    (n, ids[-1], block_maxweight),
+                    _length_byte(block_min),
+                    _length_byte(block_max),
+                    last=start + limit >= count,
+                )
+            )
+        terminfo = (total_weight, count, _length_byte(minlength), _length_byte(maxlength), maxweight)
+        self._add_term(tbytes, b"".join(out), terminfo, docnums[0], docnums[-1])
 
     def _write_one(self, tbytes: bytes, postings: list[Any], field_lengths: list[int] | None) -> None:
         """:meth:`write_term` for a term in one document, as most are: the same bytes."""
         docnum, weight, vbytes = postings
         weight32 = array("f", (weight,))[0]
-        length = field_lengths[docnum] if field_lengths is not None else 0
+        length_byte = _length_byte(field_lengths[docnum] if field_lengths is not None else 0)
+        maxweight = max(0, float(weight))
+        data = ((docnum,), None if weight32 == 1.0 else weight32, self._mini_values([vbytes] if vbytes else []))
+        block = self._block(data, (1, docnum, maxweight), length_byte, length_byte, last=True)
+        terminfo = (weight32, 1, length_byte, length_byte, maxweight)
+        self._add_term(tbytes, WHOOSH3_HEADER_MAGIC + block, terminfo, docnum, docnum)
+
+    def _mini_values(self, values: list[bytes]) -> Any:
+        # W3PostingsWriter._mini_values, of the values that are not empty
         fixedsize = self._fixedsize
         if fixedsize is None or fixedsize < 0:
-            mini_values: Any = (vbytes,) if vbytes else ()
-        else:
-            mini_values = (vbytes or b"") if fixedsize else None
-        databytes = dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), _BLOCK_PROTOCOL)
+            return tuple(values)
+        return b"".join(values) if fixedsize else None
+
+    def _block(self, data: tuple, head: tuple, min_byte: int, max_byte: int, *, last: bool) -> bytes:
+        """One block: its length (negative for the last), its summary, its data.
+
+        ``head`` is the summary's (postings, last document, highest weight); the data is
+        compressed from _COMPRESS_MIN_BYTES on, which the summary records.
+        """
+        databytes = dumps(data, _BLOCK_PROTOCOL)
         comp = self._compression if len(databytes) >= _COMPRESS_MIN_BYTES else 0
         if comp:
             databytes = zlib.compress(databytes, comp)
-        maxweight = max(0, float(weight))
-        length_byte = _length_byte(length)
-        infobytes = dumps((1, docnum, maxweight, comp, length_byte, length_byte), 2)
-        chunk = WHOOSH3_HEADER_MAGIC + pack_int(-len(infobytes) - len(databytes)) + infobytes + databytes
+        infobytes = dumps((*head, comp, min_byte, max_byte), 2)
+        length = len(infobytes) + len(databytes)
+        return pack_int(-length if last else length) + infobytes + databytes
+
+    def _add_term(self, tbytes: bytes, chunk: bytes, terminfo: tuple, first: int, last: int) -> None:
+        """Write a term's blocks and add its term info: ``terminfo`` is its (total weight,
+        document frequency, shortest and longest length bytes, highest weight)."""
         startoffset = self._offset
         self._postfile.write(chunk)
         self._offset += len(chunk)
-        terminfo = _TERMINFO.pack(0, weight32, 1, length_byte, length_byte, maxweight, docnum, docnum)
-        self._terms.add(self._fieldid + tbytes, terminfo + pack_long(startoffset) + pack_int(len(chunk)))
+        info = _TERMINFO.pack(0, *terminfo, first, last) + pack_long(startoffset) + pack_int(len(chunk))
+        self._terms.add(self._fieldid + tbytes, info)
 
 
 class _TermIndex:
