@@ -5,8 +5,8 @@ line with a ``text`` field), splits each text into paragraphs on newlines, and t
 paragraph and in one process:
 
 * ``pyvi.ViTokenizer.tokenize``, the reference;
-* ``vnsearch.segmenter.tokenize``, which must return the same strings (checked once, untimed);
-* ``vnsearch.segmenter.segment(pieces(...))``, the flags the indexer uses;
+* ``vnsearch.vietnamese.segmenter.tokenize``, which must return the same strings (checked once, untimed);
+* ``vnsearch.vietnamese.segmenter.segment(pieces(...))``, the flags the indexer uses;
 * ``VietnameseTokenizer`` from ``vnsearch.analysis``, the full Whoosh tokenizer, when present.
 
 Each is run ``--repeats`` times, round robin so that a busy machine slows all alike, and the
@@ -55,7 +55,7 @@ def _texts(path: Path, docs: int) -> Iterator[str]:
 
 def count_syllables(paragraphs: Sequence[str]) -> int:
     """pyvi's pieces that hold a letter or a digit, over all paragraphs."""
-    from vnsearch.segmenter import pieces
+    from vnsearch.vietnamese.segmenter import pieces
 
     return sum(any(c.isalnum() for c in piece) for p in paragraphs for piece in pieces(p))
 
@@ -69,11 +69,11 @@ def timed(action: Callable[[], object]) -> float:
 
 def load_systems() -> tuple[dict[str, Run], dict[str, float]]:
     """The systems to time, and the seconds each took to import and load its model."""
-    from vnsearch import segmenter
+    from vnsearch.vietnamese import segmenter
 
-    loads = {"vnsearch.segmenter": timed(lambda: segmenter.tokenize("Hà Nội"))}
+    loads = {"vnsearch.vietnamese.segmenter": timed(lambda: segmenter.tokenize("Hà Nội"))}
     systems: dict[str, Run] = {
-        "vnsearch.segmenter.tokenize": segmenter.tokenize,
+        "vnsearch.vietnamese.segmenter.tokenize": segmenter.tokenize,
         "segment(pieces(text))": lambda text: segmenter.segment(segmenter.pieces(text)),
     }
     try:
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     syllables = count_syllables(paragraphs)
     systems, loads = load_systems()
     reference = next(iter(systems))
-    different = mismatches(paragraphs, systems["vnsearch.segmenter.tokenize"], systems[reference])
+    different = mismatches(paragraphs, systems["vnsearch.vietnamese.segmenter.tokenize"], systems[reference])
     medians = measure(systems, paragraphs, args.repeats)
 
     print(

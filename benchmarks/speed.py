@@ -74,7 +74,7 @@ def read_articles(path: Path, docs: int) -> Iterator[dict[str, Any]]:
 
 def make_queries(path: Path, docs: int, count: int, seed: int = 7) -> list[str]:
     """``count`` queries of two or three consecutive title syllables, every other one folded."""
-    from vnsearch.text import fold
+    from vnsearch.vietnamese.text import fold
 
     titles = [a["title"] for a in read_articles(path, docs) if a.get("title")]
     rng = random.Random(seed)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vnsearch.analysis import VietnameseTokenizer, exact_analyzer, folded_analyzer
-from vnsearch.text import fold, normalize
+from vnsearch.vietnamese.text import fold, normalize
 
 
 def tokens(analyzer, text):

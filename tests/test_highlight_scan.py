@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from vnsearch import highlight as hl
 from vnsearch.analysis import CompoundWordFilter, VietnameseTokenizer
-from vnsearch.text import fold
+from vnsearch.vietnamese.text import fold
 
 
 def everywhere(text, exact, folded):

@@ -39,8 +39,8 @@ _LAZY = {
     "Hit": "vnsearch.searcher",
     "Snippet": "vnsearch.highlight",
     "SearchSettings": "vnsearch.settings",
-    "normalize": "vnsearch.text",
-    "fold": "vnsearch.text",
+    "normalize": "vnsearch.vietnamese.text",
+    "fold": "vnsearch.vietnamese.text",
     "search": "vnsearch.notebook",
 }
 

@@ -1,4 +1,4 @@
-"""Whoosh analysis for Vietnamese: a tokenizer and small filters built on :mod:`vnsearch.text`.
+"""Whoosh analysis for Vietnamese: a tokenizer and small filters built on :mod:`vnsearch.vietnamese.text`.
 
 The pipeline, composed with ``|`` as in Whoosh:
 
@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 from whoosh.analysis import Composable, Filter, LowercaseFilter, Token, Tokenizer
 
-from vnsearch import text as _text
+from vnsearch.vietnamese import text as _text
 
 __all__ = [
     "VietnameseTokenizer",
@@ -119,7 +119,7 @@ def _slice_end(value: str, end: int) -> int:
 
 def _units(value: str, words: bool) -> tuple[_Unit, ...]:
     """The tokens of ``value`` as units, before any filter (uncached)."""
-    from vnsearch import segmenter
+    from vnsearch.vietnamese import segmenter
 
     normal, mapped = _text.normalize_with_offsets(value)
     scanned = segmenter.SCAN_RE.findall(normal)
@@ -222,7 +222,7 @@ def _join_flags(pieces: list[str]) -> list[bool]:
     A paragraph ends at a newline; one over _PARAGRAPH_PIECES pieces is also cut at the
     first sentence end after that many. The newline or sentence end gets False.
     """
-    from vnsearch import segmenter
+    from vnsearch.vietnamese import segmenter
 
     segment = segmenter.segment
     flags: list[bool] = []
@@ -253,7 +253,7 @@ class VietnameseTokenizer(Tokenizer):
     """Syllable tokens of Vietnamese text, with pyvi's word boundaries attached.
 
     Each token's ``text`` is a syllable (or a number, or one part of a date, URL or e-mail) in
-    the normal form of :func:`vnsearch.text.normalize`, case kept; ``startchar``/``endchar``
+    the normal form of :func:`vnsearch.vietnamese.text.normalize`, case kept; ``startchar``/``endchar``
     index the original string, NFD input included. The first token of a multi-syllable word
     or of a glued unit carries ``word`` (``Hải_Phòng``, ``10/7/2019``) and ``word_endchar``;
     :class:`CompoundWordFilter` turns those into tokens. Punctuation is dropped.
@@ -340,7 +340,7 @@ class CompoundWordFilter(Filter):
 
 
 class FoldFilter(Filter):
-    """Fold each token for diacritic-insensitive matching (:func:`vnsearch.text.fold`).
+    """Fold each token for diacritic-insensitive matching (:func:`vnsearch.vietnamese.text.fold`).
 
     >>> [t.text for t in FoldFilter()(iter([Token(text="Đảng_uỷ")]))]
     ['dang_uy']

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
-from vnsearch import text as _text
+from vnsearch.vietnamese import text as _text
 from vnsearch.analysis import MAX_TOKEN_CHARS, _units
 
 __all__ = ["Snippet", "find_spans", "make_snippets", "lead_snippet", "whole_snippet"]

@@ -37,7 +37,7 @@ from vnsearch.errors import (
     VnsearchError,
 )
 from vnsearch.schema import IndexSchema
-from vnsearch.writing import Writer
+from vnsearch.whoosh_ext.segment_writer import Writer
 
 if TYPE_CHECKING:
     from vnsearch.searcher import Results, Searcher
@@ -286,7 +286,7 @@ class Index:
             self._pending = 0
             self._batch_ids.clear()
             if built:
-                from vnsearch.writing import commit_with_segments
+                from vnsearch.whoosh_ext.segment_writer import commit_with_segments
 
                 commit_with_segments(writer, built)
             else:
@@ -422,7 +422,7 @@ class Index:
             return 1, docs  # workers cannot write into this process's memory
         if procs is not None:
             return procs, docs
-        from vnsearch.writing import can_fork, cores
+        from vnsearch.workers import can_fork, cores
 
         available = min(cores(), _MAX_AUTO_PROCS)
         if available < 2 or not can_fork():
@@ -492,7 +492,7 @@ class Index:
     ) -> None:
         """Batches built by worker processes, one segment per worker and batch; the parent
         reads the next batch meanwhile, deletes replaced documents and commits."""
-        from vnsearch.writing import Workers
+        from vnsearch.workers import Workers
 
         extra = self.schema.extra_fields
         folder = str(self.path)

@@ -2,7 +2,7 @@
 
 A :class:`Searcher` is made once per index and shared: each thread gets its own Whoosh
 searcher, and each search first checks, cheaply, whether the index has a newer commit.
-Matches are found, counted and scored over posting arrays (:mod:`vnsearch.postings`), each
+Matches are found, counted and scored over posting arrays (:mod:`vnsearch.whoosh_ext.postings`), each
 thread's kept with its Whoosh searcher; the best are then reordered by proximity.
 """
 
@@ -20,9 +20,9 @@ from whoosh import query as wq
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
 from vnsearch.errors import QuerySyntaxError, SchemaError
-from vnsearch.postings import PostingArrays, top
+from vnsearch.whoosh_ext.postings import PostingArrays, top
 from vnsearch.schema import FOLDED_SUFFIX
-from vnsearch.scoring import BM25
+from vnsearch.whoosh_ext.scoring import BM25
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 
 if TYPE_CHECKING:

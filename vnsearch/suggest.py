@@ -14,10 +14,10 @@ from typing import Any
 
 from whoosh import query as wq
 
-from vnsearch import text as _text
+from vnsearch.vietnamese import text as _text
 from vnsearch.analysis import VietnameseTokenizer
 from vnsearch.highlight import find_spans
-from vnsearch.postings import PostingArrays, top
+from vnsearch.whoosh_ext.postings import PostingArrays, top
 from vnsearch.query import ParsedQuery, TextClause
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vnsearch.text import fold, fold_syllable, normalize, normalize_with_offsets, strip_diacritics
+from vnsearch.vietnamese.text import fold, fold_syllable, normalize, normalize_with_offsets, strip_diacritics
 
 
 def nfd(s: str) -> str:

@@ -24,7 +24,7 @@ from vnsearch.documents import (
 )
 from vnsearch.errors import DocumentError, VnsearchError
 
-SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "sample_corpus"
+SAMPLE_CORPUS = Path(__file__).resolve().parents[2] / "sample_corpus"
 
 
 def nfd(text: str) -> str:

@@ -47,7 +47,7 @@ from dataclasses import field as _field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from .errors import DocumentError
+from vnsearch.errors import DocumentError
 
 __all__ = [
     "FORMATS",

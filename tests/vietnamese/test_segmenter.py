@@ -1,4 +1,4 @@
-"""vnsearch.segmenter: identical to pyvi where it claims to be, robust where it says so."""
+"""vnsearch.vietnamese.segmenter: identical to pyvi where it claims to be, robust where it says so."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vnsearch.segmenter import PIECE_RE, join_flags, pieces, segment, tokenize
+from vnsearch.vietnamese.segmenter import PIECE_RE, join_flags, pieces, segment, tokenize
 
-SAMPLE_CORPUS = Path(__file__).parent.parent / "sample_corpus"
+SAMPLE_CORPUS = Path(__file__).resolve().parents[2] / "sample_corpus"
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +236,7 @@ _IMPORTS = """
 import json, sys
 import vnsearch
 before = set(sys.modules)
-import vnsearch.segmenter as segmenter
+import vnsearch.vietnamese.segmenter as segmenter
 at_import = set(sys.modules) - before
 segmenter.tokenize("Thành phố Hải Phòng")
 after_use = set(sys.modules) - before
@@ -245,7 +245,7 @@ print(json.dumps({"at_import": sorted(at_import), "after_use": sorted(after_use)
 
 
 def test_import_and_use_pull_in_neither_pyvi_nor_sklearn_nor_numpy():
-    root = Path(__file__).parent.parent
+    root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
         [sys.executable, "-c", _IMPORTS], cwd=root, capture_output=True, text=True, check=True
     )
@@ -263,7 +263,7 @@ def test_import_and_use_pull_in_neither_pyvi_nor_sklearn_nor_numpy():
 
 
 def _sample_sequences():
-    from vnsearch import segmenter
+    from vnsearch.vietnamese import segmenter
 
     for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
@@ -275,7 +275,7 @@ def _sample_sequences():
 
 
 def test_own_viterbi_gives_crfsuites_labels():
-    from vnsearch import segmenter
+    from vnsearch.vietnamese import segmenter
 
     crf = segmenter._model().crf
     assert crf is not None and crf.labels == ("B_W", "I_W")
@@ -287,7 +287,7 @@ def test_own_viterbi_gives_crfsuites_labels():
 
 
 def test_crfsuite_tags_when_the_model_cannot_be_read(monkeypatch):
-    from vnsearch import segmenter
+    from vnsearch.vietnamese import segmenter
 
     model = segmenter._model()
     files = sorted(SAMPLE_CORPUS.glob("*.txt"))
@@ -301,7 +301,7 @@ def test_crfsuite_tags_when_the_model_cannot_be_read(monkeypatch):
 
 @pytest.mark.parametrize("cut", [0, 3, 48, 1000, -100])
 def test_a_model_that_cannot_be_read_gives_no_weights(cut):
-    from vnsearch import segmenter
+    from vnsearch.vietnamese import segmenter
 
     data = segmenter._model().crfsuite
     assert segmenter._crfsuite_crf(data) is not None

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Union
 
 from whoosh import query as wq
 
-from vnsearch import text as _text
+from vnsearch.vietnamese import text as _text
 from vnsearch.analysis import VietnameseTokenizer
 from vnsearch.errors import QuerySyntaxError
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema

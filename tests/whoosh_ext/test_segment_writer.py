@@ -1,4 +1,4 @@
-"""vnsearch.writing.Writer writes the index Whoosh's own SegmentWriter writes."""
+"""vnsearch.whoosh_ext.segment_writer.Writer writes the index Whoosh's own SegmentWriter writes."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from vnsearch.analysis import exact_analyzer, folded_analyzer, term_positions
 from vnsearch.documents import Document
 from vnsearch.index import _MemoryStorage, _whoosh_values
 from vnsearch.schema import IndexSchema
-from vnsearch import writing
-from vnsearch.writing import Writer, _plans
+from vnsearch.whoosh_ext import segment_writer as writing
+from vnsearch.whoosh_ext.segment_writer import Writer, _plans
 
 TEXTS = [
     "Đảng ủy Khối các cơ quan thành phố Hải Phòng tổ chức hội nghị lần thứ 20.",

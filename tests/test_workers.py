@@ -113,7 +113,7 @@ def test_failing_record_source_keeps_the_committed_batches(tmp_path, records):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patch reaches workers by fork")
 def test_failing_worker_raises_and_keeps_the_last_commit(tmp_path, records, monkeypatch):
-    from vnsearch.writing import Writer
+    from vnsearch.whoosh_ext.segment_writer import Writer
 
     original = Writer.add_document
 
@@ -178,14 +178,14 @@ def test_automatic_procs(tmp_path, records, monkeypatch):
     procs, rest = index._procs_for(None, iter(docs))
     assert procs == 1 and list(rest) == docs  # small input: one process
     monkeypatch.setattr(index_module, "_PARALLEL_MIN_CHARS", 1000)
-    monkeypatch.setattr("vnsearch.writing.cores", lambda: 2)
-    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: True)
+    monkeypatch.setattr("vnsearch.workers.cores", lambda: 2)
+    monkeypatch.setattr("vnsearch.workers.can_fork", lambda: True)
     procs, rest = index._procs_for(None, iter(docs))
     assert procs == 2 and list(rest) == docs  # large input: read-ahead documents come first
-    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: False)
+    monkeypatch.setattr("vnsearch.workers.can_fork", lambda: False)
     assert index._procs_for(None, iter(docs))[0] == 1  # spawned workers are asked for, not chosen
-    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: True)
-    monkeypatch.setattr("vnsearch.writing.cores", lambda: 1)
+    monkeypatch.setattr("vnsearch.workers.can_fork", lambda: True)
+    monkeypatch.setattr("vnsearch.workers.cores", lambda: 1)
     assert index._procs_for(None, iter(docs))[0] == 1
 
 
@@ -200,7 +200,7 @@ def test_dying_worker_raises_instead_of_hanging(tmp_path, records, monkeypatch):
     import os
     from concurrent.futures.process import BrokenProcessPool
 
-    from vnsearch.writing import Writer
+    from vnsearch.whoosh_ext.segment_writer import Writer
 
     original = Writer.add_document
 
@@ -218,7 +218,7 @@ def test_dying_worker_raises_instead_of_hanging(tmp_path, records, monkeypatch):
 
 
 def test_spawned_workers(tmp_path, records, monkeypatch):
-    monkeypatch.setattr("vnsearch.writing.can_fork", lambda: False)
+    monkeypatch.setattr("vnsearch.workers.can_fork", lambda: False)
     one = vnsearch.Index.create(tmp_path / "one")
     one.add(records, procs=1)
     two = vnsearch.Index.create(tmp_path / "two")

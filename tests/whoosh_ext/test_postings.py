@@ -1,4 +1,4 @@
-"""Queries evaluated over posting arrays (vnsearch.postings) against a plain reference.
+"""Queries evaluated over posting arrays (vnsearch.whoosh_ext.postings) against a plain reference.
 
 The reference scores each leaf query (term, phrase, range, ...) with Whoosh's own matchers
 and combines them with dictionaries: obviously right, slow. The index has several segments,
@@ -18,8 +18,8 @@ from whoosh import query as wq
 from conftest import SAMPLE_CORPUS
 from vnsearch import Index
 from vnsearch import query as _q
-from vnsearch.postings import PostingArrays, top
-from vnsearch.scoring import BM25
+from vnsearch.whoosh_ext.postings import PostingArrays, top
+from vnsearch.whoosh_ext.scoring import BM25
 
 WEIGHTING = BM25(B=0.8, K1=0.8)
 
@@ -187,7 +187,7 @@ def test_any_query_scores_equal_the_reference(index, arrays, searcher, text):
 
 
 def _folded_words(text: str) -> set[str]:
-    from vnsearch.text import fold
+    from vnsearch.vietnamese.text import fold
 
     return set(re.findall(r"\w+", fold(text)))
 

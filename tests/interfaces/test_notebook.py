@@ -15,7 +15,7 @@ import vnsearch
 from vnsearch import display, notebook
 from vnsearch.index import Index
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_CORPUS = ROOT / "sample_corpus"
 HP_ID = "2019-07-10-hai-phong-dang-uy-khoi-hoi-nghi.txt"
 
