@@ -262,3 +262,41 @@ def test_searcher_sees_new_documents_after_a_commit(tmp_path):
     index.add([{"id": "2", "body": "tin mới"}])
     searcher.refresh()
     assert sorted(ids(searcher.search("tin"))) == ["1", "2"]
+
+
+# -- filters are clauses, not query text (issue 13) ----------------------------------------
+
+
+def test_a_filter_value_with_quotes_keeps_its_meaning():
+    index = Index.create(None, fields={"author": "text", "desk": "keyword"})
+    index.add([
+        {"id": "le", "body": "Tin thời sự", "author": "Lê Văn", "desk": "thoi-su"},
+        {"id": "tran", "body": "Tin thời sự", "author": "Trần Thị", "desk": "the-thao"},
+    ])
+    assert ids(index.search("tin", filters={"author": 'Lê" OR "Trần'})) == []
+    assert ids(index.search("tin", filters={"desk": 'thoi-su" OR desk:"the-thao'})) == []
+    assert ids(index.search("tin", filters={"author": "Trần"})) == ["tran"]
+    assert ids(index.search("tin", filters={"desk": ["thoi-su", "the-thao"]}, sort="oldest")) == ["le", "tran"]
+
+
+def test_a_bad_filter_bound_names_the_field():
+    index = Index.create(None)
+    index.add([{"id": "1", "body": "Tin", "date": "2020-01-01"}])
+    with pytest.raises(QuerySyntaxError, match="date"):
+        index.search("tin", filters={"date": ">=two thousand"})
+
+
+# -- tiers order hits; scores stay scores ------------------------------------------------------
+
+
+def test_all_words_outrank_a_higher_score_and_scores_are_not_inflated():
+    index = Index.create(None)
+    index.add([
+        {"id": "one-word", "title": "Mưa", "body": "Mưa mưa mưa lớn, mưa suốt đêm, mưa to."},
+        {"id": "both", "title": "Tin", "body": "Trời mưa ở Huế từ sáng, kéo dài trong một tuần liền."},
+    ])
+    results = index.search("mưa huế")
+    assert ids(results) == ["both", "one-word"]
+    both, one = results[0].score, results[1].score
+    assert both < one  # ranked first by its tier, not by a bonus added to its score
+    assert all(0 < hit.score < 100 for hit in results)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from vnsearch.highlight import Snippet
-    from vnsearch.searcher import Hit, Results
+    from vnsearch.results import Hit, Results
 
 __all__ = ["results_html", "results_text", "summary"]
 

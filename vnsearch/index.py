@@ -40,7 +40,8 @@ from vnsearch.schema import IndexSchema
 from vnsearch.whoosh_ext.segment_writer import Writer
 
 if TYPE_CHECKING:
-    from vnsearch.searcher import Results, Searcher
+    from vnsearch.results import Results
+    from vnsearch.searcher import Searcher
 
 __all__ = ["Index", "AddReport", "Progress", "IndexStats", "FORMAT_VERSION"]
 

@@ -38,7 +38,7 @@ from vnsearch.errors import VnsearchError
 if TYPE_CHECKING:
     from vnsearch.documents import Document
     from vnsearch.index import Index
-    from vnsearch.searcher import Results
+    from vnsearch.results import Results
 
 __all__ = ["CACHE_ENV", "SAMPLE_FIELDS", "cache_dir", "clear", "index_for", "sample_corpus", "search"]
 

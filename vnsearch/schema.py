@@ -16,11 +16,13 @@ from whoosh import fields as wf
 from vnsearch.analysis import exact_analyzer, folded_analyzer
 from vnsearch.errors import SchemaError
 
-__all__ = ["FIELD_TYPES", "FieldSpec", "IndexSchema", "FOLDED_SUFFIX"]
+__all__ = ["FIELD_TYPES", "FieldSpec", "IndexSchema", "FOLDED_SUFFIX", "RESERVED_NAMES"]
 
 FIELD_TYPES = ("text", "keyword", "date", "number", "stored")
 FOLDED_SUFFIX = "_f"
 _BUILTIN = {"id": "id", "title": "text", "body": "text", "date": "date", "url": "stored", "tags": "keyword"}
+# Keys a hit has of its own (Hit.to_dict, --json): no field may take them.
+RESERVED_NAMES = ("rank", "score", "snippets", "fields")
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
@@ -44,8 +46,11 @@ class IndexSchema:
     fields: tuple[FieldSpec, ...]
 
     @classmethod
-    def build(cls, extra: Mapping[str, str] | None = None) -> "IndexSchema":
-        """The built-in fields plus ``extra`` (``{"author": "text", "views": "number"}``)."""
+    def build(cls, extra: Mapping[str, str] | None = None, *, reserved_ok: bool = False) -> "IndexSchema":
+        """The built-in fields plus ``extra`` (``{"author": "text", "views": "number"}``).
+
+        ``reserved_ok`` reads back an index made before :data:`RESERVED_NAMES` were reserved.
+        """
         specs = [FieldSpec(name, kind) for name, kind in _BUILTIN.items()]
         for name, kind in (extra or {}).items():
             if not isinstance(name, str) or not _NAME_RE.match(name):
@@ -54,6 +59,8 @@ class IndexSchema:
                 )
             if name in _BUILTIN:
                 raise SchemaError(f"field {name!r} is built in; choose another name")
+            if name in RESERVED_NAMES and not reserved_ok:
+                raise SchemaError(f"field name {name!r} is reserved for search results; choose another name")
             if name.endswith(FOLDED_SUFFIX):
                 raise SchemaError(f"field name {name!r} may not end in {FOLDED_SUFFIX!r}")
             if kind not in FIELD_TYPES:
@@ -66,7 +73,7 @@ class IndexSchema:
     @classmethod
     def from_json(cls, data: Mapping[str, str]) -> "IndexSchema":
         """Read back the mapping written by :meth:`to_json`."""
-        return cls.build({k: v for k, v in data.items() if k not in _BUILTIN})
+        return cls.build({k: v for k, v in data.items() if k not in _BUILTIN}, reserved_ok=True)
 
     def to_json(self) -> dict[str, str]:
         return {spec.name: spec.type for spec in self.fields}

@@ -20,7 +20,9 @@ from whoosh import query as wq
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
 from vnsearch.errors import QuerySyntaxError, SchemaError
-from vnsearch.whoosh_ext.postings import PostingArrays, top
+from vnsearch.ranking import rank
+from vnsearch.results import Hit, Results
+from vnsearch.whoosh_ext.postings import PostingArrays
 from vnsearch.schema import FOLDED_SUFFIX
 from vnsearch.whoosh_ext.scoring import BM25
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
@@ -31,110 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["Searcher", "Results", "Hit"]
 
 _SORTS = ("relevance", "date", "newest", "oldest")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: its stored fields, rank, score and highlighted snippets."""
-
-    id: str
-    rank: int
-    score: float
-    title: str = ""
-    body: str = field(default="", repr=False)
-    date: _dt.datetime | None = None
-    url: str | None = None
-    tags: tuple[str, ...] = ()
-    fields: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    snippets: tuple[_hl.Snippet, ...] = field(default=(), repr=False)
-    title_snippet: _hl.Snippet | None = field(default=None, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (snippets as HTML strings), ready for JSON."""
-        return {
-            "id": self.id,
-            "rank": self.rank,
-            "score": round(self.score, 4),
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "url": self.url,
-            "tags": list(self.tags),
-            "snippets": [s.to_html() for s in self.snippets],
-            **{k: _plain(v) for k, v in self.fields.items()},
-        }
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, _dt.datetime) else value
-
-
-@dataclass(frozen=True)
-class Results:
-    """The hits of one page of a search, with what is needed to show it.
-
-    Iterate it for :class:`Hit` objects; ``total`` counts every matching document.
-    """
-
-    query: str
-    hits: tuple[Hit, ...]
-    total: int
-    page: int = 1
-    limit: int = 10
-    parsed: str = ""
-    ignored: tuple[str, ...] = ()
-    suggestion: str | None = None
-    seconds: float = 0.0
-
-    def __iter__(self) -> Iterator[Hit]:
-        return iter(self.hits)
-
-    def __len__(self) -> int:
-        return len(self.hits)
-
-    def __getitem__(self, i: int) -> Hit:
-        return self.hits[i]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.limit)) if self.limit else 1
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        return [hit.to_dict() for hit in self.hits]
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "total": self.total,
-            "page": self.page,
-            "suggestion": self.suggestion,
-            "ignored": list(self.ignored),
-            "hits": self.to_dicts(),
-        }
-
-    def to_dataframe(self):
-        """The hits as a pandas DataFrame (needs pandas, which vnsearch does not require)."""
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on the environment
-            from vnsearch.errors import VnsearchError
-
-            raise VnsearchError("to_dataframe() needs pandas: pip install pandas") from None
-        rows = []
-        for hit in self.hits:
-            row = hit.to_dict()
-            row["snippets"] = " … ".join(s.to_text() for s in hit.snippets)
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-    def __repr__(self) -> str:
-        from vnsearch import display
-
-        return display.results_text(self)
-
-    def _repr_html_(self) -> str:
-        from vnsearch import display
-
-        return display.results_html(self)
 
 
 class Searcher:
@@ -255,10 +153,7 @@ class Searcher:
                     sortedby=sortedby, reverse=reverse,
                 )] if total else []
             else:
-                # All words first (a short query), over every match: a bonus no score reaches.
-                for q, bonus in plan.all_words:
-                    found = found.plus(arrays.mask(q), bonus)
-                ranked = _rerank(arrays, weighting, plan, top(found, max(options.rerank_depth, page * limit)))
+                ranked = rank(arrays, weighting, found, plan, max(options.rerank_depth, page * limit))
             hits = tuple(
                 self._hit(offset + i + 1, scoring, docnum, score, terms, snippets, options)
                 for i, (docnum, score) in enumerate(ranked[offset : offset + limit])
@@ -292,8 +187,6 @@ class Searcher:
     ) -> Hit:
         stored = dict(searcher.stored_fields(docnum))
         title, body = stored.pop("title", ""), stored.pop("body", "")
-        if options.all_words_first:
-            score %= _q._ADJACENT_BONUS  # the tier bonuses order hits; the score shown is BM25
         tags = stored.pop("tags", "") or ""
         fragments: tuple[_hl.Snippet, ...] = ()
         title_snippet = None
@@ -316,47 +209,6 @@ class Searcher:
             snippets=fragments,
             title_snippet=title_snippet,
         )
-
-
-def _rerank(
-    arrays: PostingArrays, weighting: BM25, plan: _q.Reranking, candidates: list[tuple[int, float]]
-) -> list[tuple[int, float]]:
-    """The candidates (docnum, score) with the plan's proximity bonuses added, best first.
-
-    Positions are read only at the candidates that hold both terms of a pair: a Whoosh
-    phrase query would read them at every document that does.
-    """
-    docs = np.array(sorted(docnum for docnum, _ in candidates), dtype=np.int64)
-    scores = dict(candidates)
-    nears = {near for near, _ in plan.proximity} | {near for group, _ in plan.side_by_side for near in group}
-    held = {near: _near_docs(arrays, weighting, near, docs) for near in nears}
-    for near, boost in plan.proximity:
-        for docnum, both in held[near].items():
-            scores[docnum] += boost * both
-    for group, bonus in plan.side_by_side:
-        for docnum in set().union(*(held[near] for near in group)):
-            scores[docnum] += bonus
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-
-
-def _near_docs(arrays: PostingArrays, weighting: BM25, near: _q.Near, docs: np.ndarray) -> dict[int, float]:
-    """Of ``docs`` (sorted), those where ``near`` holds, with the sum of the two terms' BM25."""
-    first, second = arrays.term(near.fieldname, near.first), arrays.term(near.fieldname, near.second)
-    both = np.intersect1d(np.intersect1d(docs, first.ids, assume_unique=True), second.ids, assume_unique=True)
-    steps = range(1, near.slop + 1)
-    found = []
-    for docnum in both.tolist():
-        after = set(second.positions(docnum))
-        if any(p + step in after for p in first.positions(docnum) for step in steps):
-            found.append(docnum)
-    if not found:
-        return {}
-    where = np.array(found)
-    score = (
-        arrays.bm25(near.fieldname, first, weighting, np.searchsorted(first.ids, where))
-        + arrays.bm25(near.fieldname, second, weighting, np.searchsorted(second.ids, where))
-    )
-    return dict(zip(found, score.tolist()))
 
 
 def _positive(value: int, name: str) -> int:
@@ -392,20 +244,23 @@ def _filters(filters: Mapping[str, Any], schema: Any) -> wq.Query | None:
 
 
 def _filter_one(name: str, value: Any, schema: Any) -> wq.Query:
+    """One filter condition, built as a clause: a value is never pasted into query text."""
     kind = schema[name].type
-    if isinstance(value, tuple) and len(value) == 2:
-        low, high = (None if v is None else _bound_text(v) for v in value)
-        text = f"[{low or '*'} TO {high or '*'}]"
-    elif isinstance(value, (_dt.date, _dt.datetime)):
-        text = _bound_text(value)
-    else:
-        text = str(value)
-    if kind == "text":
-        parsed = _q.parse(f'{name}:"{text}"', schema, strict=True)
-    else:
-        parsed = _q.parse(f"{name}:{text}" if " " not in text or text.startswith(("[", "{")) else f'{name}:"{text}"', schema, strict=True)
-    if kind not in ("text",) and not isinstance(parsed.tree.must[0] if parsed.tree.must else None, _q.FilterClause):
-        raise QuerySyntaxError(f"cannot filter {name} on {value!r}", str(value), 0)
+    node: _q.Node
+    try:
+        if kind == "text":
+            node = _q.TextClause(_bound_text(value), name, "phrase")
+        elif isinstance(value, tuple) and len(value) == 2:
+            low, high = (None if v is None else _bound_text(v) for v in value)
+            node = _q.FilterClause(name, low=low or None, high=high or None)
+            _q.check_bounds(kind, node)
+        elif isinstance(value, (_dt.date, _dt.datetime)):
+            node = _q.filter_clause(name, kind, _bound_text(value))
+        else:
+            node = _q.filter_clause(name, kind, str(value))
+    except ValueError as exc:
+        raise QuerySyntaxError(f"cannot filter {name} on {value!r}: {exc}", str(value), 0) from None
+    parsed = _q.ParsedQuery(str(value), _q.Group(must=(node,)))
     q, _, _ = _q.build(parsed, schema)
     if q is None:
         raise QuerySyntaxError(f"cannot filter {name} on {value!r}", str(value), 0)

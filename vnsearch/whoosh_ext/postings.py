@@ -52,10 +52,6 @@ class Match:
         mask = self.mask & allowed
         return Match(mask, np.where(mask, self.score, 0.0))
 
-    def plus(self, where: np.ndarray, bonus: float) -> "Match":
-        """``bonus`` added to the score of the matches in ``where``."""
-        return Match(self.mask, self.score + np.where(self.mask & where, bonus, 0.0))
-
 
 class TermPostings:
     """One term's posting list over the whole index: documents (ascending), frequencies,
@@ -320,10 +316,25 @@ def _block_values(postfile: Any, start: int, end: int, compression: int) -> Any:
     return pickle.loads(zlib.decompress(data) if compression else data)[2]
 
 
-def top(match: Match, depth: int) -> list[tuple[int, float]]:
-    """The ``depth`` best (document, score) pairs, best first; ties go to the lower number."""
+def top(match: Match, depth: int, tiers: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The ``depth`` best (document, score) pairs, best first; ties go to the lower number.
+
+    With ``tiers`` (an integer per document), a higher tier comes first whatever the scores.
+    """
+    if tiers is None:
+        return _top(np.flatnonzero(match.mask), match.score, depth)
     docs = np.flatnonzero(match.mask)
-    scores = match.score[docs]
+    levels = tiers[docs]
+    best: list[tuple[int, float]] = []
+    for level in np.unique(levels)[::-1].tolist():
+        if len(best) >= depth:
+            break
+        best.extend(_top(docs[levels == level], match.score, depth - len(best)))
+    return best
+
+
+def _top(docs: np.ndarray, all_scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    scores = all_scores[docs]
     if len(docs) > depth:
         kth = np.partition(scores, len(docs) - depth)[len(docs) - depth]
         keep = scores >= kth

@@ -1,0 +1,124 @@
+"""Search results as data: :class:`Results` of :class:`Hit` objects with their snippets.
+
+Plain values, frozen; rendering to text, ANSI and HTML is in :mod:`vnsearch.display`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from vnsearch import display
+from vnsearch.errors import VnsearchError
+from vnsearch.highlight import Snippet
+from vnsearch.schema import RESERVED_NAMES
+
+__all__ = ["Hit", "Results"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: its stored fields, rank, score and highlighted snippets."""
+
+    id: str
+    rank: int
+    score: float
+    title: str = ""
+    body: str = field(default="", repr=False)
+    date: _dt.datetime | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    snippets: tuple[Snippet, ...] = field(default=(), repr=False)
+    title_snippet: Snippet | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (snippets as HTML strings), ready for JSON.
+
+        Extra fields sit beside the hit's own keys; one an old index named like a key of
+        :data:`~vnsearch.schema.RESERVED_NAMES` goes under ``"fields"`` instead of over it.
+        """
+        data: dict[str, Any] = {
+            "id": self.id,
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "url": self.url,
+            "tags": list(self.tags),
+            "snippets": [s.to_html() for s in self.snippets],
+        }
+        for key, value in self.fields.items():
+            if key in RESERVED_NAMES or key in data:
+                data.setdefault("fields", {})[key] = _plain(value)
+            else:
+                data[key] = _plain(value)
+        return data
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, _dt.datetime) else value
+
+
+@dataclass(frozen=True)
+class Results:
+    """The hits of one page of a search, with what is needed to show it.
+
+    Iterate it for :class:`Hit` objects; ``total`` counts every matching document.
+    """
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    page: int = 1
+    limit: int = 10
+    parsed: str = ""
+    ignored: tuple[str, ...] = ()
+    suggestion: str | None = None
+    seconds: float = 0.0
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, i: int) -> Hit:
+        return self.hits[i]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [hit.to_dict() for hit in self.hits]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "suggestion": self.suggestion,
+            "ignored": list(self.ignored),
+            "hits": self.to_dicts(),
+        }
+
+    def to_dataframe(self):
+        """The hits as a pandas DataFrame (needs pandas, which vnsearch does not require)."""
+        try:
+            import pandas as pd  # optional: vnsearch does not depend on pandas
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise VnsearchError("to_dataframe() needs pandas: pip install pandas") from None
+        rows = []
+        for hit in self.hits:
+            row = hit.to_dict()
+            row["snippets"] = " … ".join(s.to_text() for s in hit.snippets)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return display.results_text(self)
+
+    def _repr_html_(self) -> str:
+        return display.results_html(self)
