@@ -24,7 +24,7 @@ from vnsearch.errors import (
     VnsearchError,
 )
 
-__version__ = "0.1.0"
+from vnsearch.version import __version__
 
 _LAZY = {
     "Index": "vnsearch.index",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from vnsearch import __version__
+from vnsearch.version import __version__
 from vnsearch.errors import (
     DocumentError,
     IndexLockedError,

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.index import LockError
 
-from vnsearch import __version__
+from vnsearch import workers
 from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
 from vnsearch.errors import (
     DocumentError,
@@ -37,7 +38,8 @@ from vnsearch.errors import (
     VnsearchError,
 )
 from vnsearch.schema import IndexSchema
-from vnsearch.whoosh_ext.segment_writer import Writer
+from vnsearch.version import __version__
+from vnsearch.whoosh_ext.segment_writer import Writer, commit_with_segments
 
 if TYPE_CHECKING:
     from vnsearch.results import Results
@@ -287,8 +289,6 @@ class Index:
             self._pending = 0
             self._batch_ids.clear()
             if built:
-                from vnsearch.whoosh_ext.segment_writer import commit_with_segments
-
                 commit_with_segments(writer, built)
             else:
                 writer.commit()
@@ -342,6 +342,7 @@ class Index:
     def searcher(self) -> "Searcher":
         """The index's shared :class:`~vnsearch.searcher.Searcher` (safe across threads)."""
         if self._searcher is None:
+            # The read side (and numpy) loads on the first search: an indexing run never needs it.
             from vnsearch.searcher import Searcher
 
             self._searcher = Searcher(self)
@@ -377,8 +378,6 @@ class Index:
 
     def _open_writer(self) -> Any:
         if self._writer is None:
-            from whoosh.index import LockError
-
             try:
                 self._writer = Writer(self._ix, timeout=self.lock_timeout)
             except LockError:
@@ -423,10 +422,8 @@ class Index:
             return 1, docs  # workers cannot write into this process's memory
         if procs is not None:
             return procs, docs
-        from vnsearch.workers import can_fork, cores
-
-        available = min(cores(), _MAX_AUTO_PROCS)
-        if available < 2 or not can_fork():
+        available = min(workers.cores(), _MAX_AUTO_PROCS)
+        if available < 2 or not workers.can_fork():
             return 1, docs  # spawned workers need the caller's main-module guard: ask for them
         # Workers pay off from about a second of work: read that much ahead to decide.
         head: list[Document] = []
@@ -493,13 +490,11 @@ class Index:
     ) -> None:
         """Batches built by worker processes, one segment per worker and batch; the parent
         reads the next batch meanwhile, deletes replaced documents and commits."""
-        from vnsearch.workers import Workers
-
         extra = self.schema.extra_fields
         folder = str(self.path)
         batches = _batches(docs, batch_size - self._pending, batch_size, self._batch_ids, extra, run, progress)
         # Workers start before a writer is opened here, so that they do not inherit its lock.
-        with Workers(procs) as workers:
+        with workers.Workers(procs) as pool:
             writer = self._open_writer()
             known = self._known_ids()
             building = None
@@ -525,7 +520,7 @@ class Index:
                         self.commit()
                         writer = self._open_writer()
                     if batch:
-                        building = workers.build(folder, batch, sizes)
+                        building = pool.build(folder, batch, sizes)
                         for doc_id in ids:
                             if doc_id in known:
                                 writer.delete_by_term("id", doc_id)
@@ -535,7 +530,7 @@ class Index:
                 if building is not None:
                     self._built += building.segments()
             except BaseException:
-                workers.terminate()  # before cancelling: their files must stop changing
+                pool.terminate()  # before cancelling: their files must stop changing
                 self.cancel()
                 raise
 

@@ -32,12 +32,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vnsearch import __version__
 from vnsearch.errors import VnsearchError
+from vnsearch.index import META_FILE, Index
+from vnsearch.version import __version__
 
 if TYPE_CHECKING:
     from vnsearch.documents import Document
-    from vnsearch.index import Index
     from vnsearch.results import Results
 
 __all__ = ["CACHE_ENV", "SAMPLE_FIELDS", "cache_dir", "clear", "index_for", "sample_corpus", "search"]
@@ -82,8 +82,6 @@ def index_for(
     **loader_options: Any,
 ) -> Index:
     """The index :func:`search` uses for ``source``: opened, cached or built as needed."""
-    from vnsearch.index import Index
-
     unknown = set(loader_options) - set(_LOADER_OPTIONS)
     if unknown:
         raise TypeError(f"unknown loader options: {', '.join(sorted(unknown))}")
@@ -156,8 +154,6 @@ def _cached(key: tuple[str, str], stamp: str, make: Any) -> Index:
 
 def _meta_stamp(path: Path) -> str:
     # A rebuilt index rewrites vnsearch.json; Whoosh's searchers follow commits by themselves.
-    from vnsearch.index import META_FILE
-
     stat = (path / META_FILE).stat()
     return f"{stat.st_mtime_ns}:{stat.st_size}"
 
@@ -171,8 +167,6 @@ def _records_index(
     errors: str,
     loader_options: Mapping[str, Any],
 ) -> Index:
-    from vnsearch.index import Index
-
     wrong = set(loader_options) - set(_RECORD_OPTIONS)
     if wrong:
         raise TypeError(f"{', '.join(sorted(wrong))} only apply to files, not to a list of records")
@@ -220,8 +214,6 @@ def _corpus_index(
 
 def _cached_build(path: Path, key: str, stamp: str, settings: Mapping[str, Any]) -> Index:
     """The cached index of ``path`` at ``stamp``, built first if need be."""
-    from vnsearch.index import Index
-
     home = cache_dir() / f"{_slug(path.name)}-{key}"
     final = home / stamp
     if Index.exists(final):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import numpy as np
 from whoosh import query as wq
+from whoosh import sorting
 
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
@@ -26,6 +27,7 @@ from vnsearch.whoosh_ext.postings import PostingArrays
 from vnsearch.schema import FOLDED_SUFFIX
 from vnsearch.whoosh_ext.scoring import BM25
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
+from vnsearch.suggest import suggest as _suggest
 
 if TYPE_CHECKING:
     from vnsearch.index import Index
@@ -160,8 +162,6 @@ class Searcher:
             )
         suggestion = None
         if suggest and not parsed.is_empty:
-            from vnsearch.suggest import suggest as _suggest
-
             suggestion = _suggest(parsed, arrays, weighting, schema)
         return Results(
             query=query,
@@ -279,8 +279,6 @@ def _sorting(sort: str | None, schema: Any) -> tuple[Any, bool]:
     if sort in (None, "", "relevance"):
         return None, False
     if sort in ("date", "newest", "oldest"):
-        from whoosh import sorting
-
         # Dated documents first either way; Whoosh would put undated ones first when newest.
         dated = sorting.QueryFacet({0: wq.Every("date")}, other=1)
         newest = sort != "oldest"
