@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "sample_corpus"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CI_SCRIPT = ROOT / ".ci" / "run"
-TEST_COMMAND = "pip install -e '.[test]' && python -m pytest"
-INSTALL_AND_SEARCH = 'pip install . && vnsearch search "đảng ủy hải phòng"'
+VENV = "python3 -m venv .venv && . .venv/bin/activate && "
+TEST_COMMAND = VENV + "pip install -e '.[test]' && python -m pytest"
+INSTALL_AND_SEARCH = VENV + 'pip install . && vnsearch search "đảng ủy hải phòng"'
 
 _BLOCK_RE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 

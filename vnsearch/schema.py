@@ -108,7 +108,7 @@ class IndexSchema:
                 whoosh_fields[spec.name] = wf.ID(stored=True, unique=True)
             elif spec.type == "text":
                 whoosh_fields[spec.name] = wf.TEXT(analyzer=exact, stored=True, phrase=True)
-                whoosh_fields[spec.folded_name] = wf.TEXT(analyzer=folded, stored=False, phrase=True)
+                whoosh_fields[spec.name + FOLDED_SUFFIX] = wf.TEXT(analyzer=folded, stored=False, phrase=True)
             elif spec.type == "keyword":
                 whoosh_fields[spec.name] = wf.KEYWORD(
                     stored=True, commas=True, lowercase=True, scorable=True

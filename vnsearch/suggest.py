@@ -34,7 +34,7 @@ def suggest(parsed: ParsedQuery, arrays: PostingArrays, weighting: Any, schema: 
     nodes = tree.must + tree.should
     if tree.must_not or not nodes or not all(isinstance(n, TextClause) and n.kind == "words" for n in nodes):
         return None
-    typed = " ".join(n.text for n in nodes)
+    typed = " ".join(n.text for n in nodes if isinstance(n, TextClause))
     syllables = [t.text for t in _TOKENIZER(typed)]
     if not syllables or len(syllables) > _MAX_SYLLABLES:
         return None
@@ -78,7 +78,7 @@ def _context(folded: list[str], arrays: PostingArrays, weighting: Any, fields: l
     if not found.count() and len(groups) > 1:
         found = arrays.evaluate(wq.Or(groups), weighting)
     wanted = set(folded)
-    pieces = []
+    pieces: list[str] = []
     for docnum, _ in top(found, _CONTEXT_DOCS):
         stored = arrays.searcher.stored_fields(docnum)
         for name in schema.text_fields:

@@ -129,10 +129,10 @@ class _Builder:
                 startexcl=not clause.low_inclusive, endexcl=not clause.high_inclusive,
             )
         if spec.type == "number":
-            low = float(clause.low) if clause.low else None
-            high = float(clause.high) if clause.high else None
             return wq.NumericRange(
-                clause.field, low, high,
+                clause.field,
+                float(clause.low) if clause.low else None,
+                float(clause.high) if clause.high else None,
                 startexcl=not clause.low_inclusive, endexcl=not clause.high_inclusive,
             )
         return wq.TermRange(

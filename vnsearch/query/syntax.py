@@ -208,7 +208,8 @@ class _Parser:
                         self.fail("NOT with nothing after it", lexeme.position)
                         self.ignored.append(f"NOT at position {lexeme.position} (nothing after it)")
                     continue
-                if last is None or self.peek() is None or self.peek().kind in ("rparen", "op"):
+                following = self.peek()
+                if last is None or following is None or following.kind in ("rparen", "op"):
                     self.fail(f"{lexeme.text} needs words on both sides", lexeme.position)
                     self.ignored.append(f"{lexeme.text} at position {lexeme.position} (nothing to join)")
                     continue
