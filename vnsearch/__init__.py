@@ -14,16 +14,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from vnsearch.errors import (
-    DocumentError,
-    IndexLockedError,
-    IndexNotFoundError,
-    IndexVersionError,
-    QuerySyntaxError,
-    SchemaError,
-    VnsearchError,
-)
-
+from vnsearch import errors
+from vnsearch.errors import *  # noqa: F403 - the error classes, listed in errors.__all__
 from vnsearch.version import __version__
 
 _LAZY = {
@@ -44,17 +36,7 @@ _LAZY = {
     "search": "vnsearch.notebook",
 }
 
-__all__ = [
-    "__version__",
-    *_LAZY,
-    "VnsearchError",
-    "DocumentError",
-    "IndexNotFoundError",
-    "IndexLockedError",
-    "IndexVersionError",
-    "QuerySyntaxError",
-    "SchemaError",
-]
+__all__ = ["__version__", *_LAZY, *errors.__all__]
 
 
 def __getattr__(name: str) -> Any:

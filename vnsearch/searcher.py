@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import numpy as np
 from whoosh import query as wq
 from whoosh import sorting
 
@@ -23,11 +21,11 @@ from vnsearch import query as _q
 from vnsearch.errors import QuerySyntaxError, SchemaError
 from vnsearch.ranking import rank
 from vnsearch.results import Hit, Results
-from vnsearch.whoosh_ext.postings import PostingArrays
 from vnsearch.schema import FOLDED_SUFFIX
-from vnsearch.whoosh_ext.scoring import BM25
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 from vnsearch.suggest import suggest as _suggest
+from vnsearch.whoosh_ext.postings import PostingArrays
+from vnsearch.whoosh_ext.scoring import BM25
 
 if TYPE_CHECKING:
     from vnsearch.index import Index

@@ -4,33 +4,9 @@
 :mod:`~vnsearch.query.build` turns that tree into Whoosh queries and a reranking plan.
 """
 
-from vnsearch.query.build import Proximity, QueryTerms, Reranking, build
-from vnsearch.query.syntax import (
-    MAX_QUERY_CHARS,
-    FilterClause,
-    Group,
-    Node,
-    ParsedQuery,
-    TextClause,
-    check_bounds,
-    filter_clause,
-    parse,
-    parse_date_bound,
-)
+from vnsearch.query import build as _build
+from vnsearch.query import syntax as _syntax
+from vnsearch.query.build import *  # noqa: F403 - the names listed in its __all__
+from vnsearch.query.syntax import *  # noqa: F403 - the names listed in its __all__
 
-__all__ = [
-    "MAX_QUERY_CHARS",
-    "FilterClause",
-    "Group",
-    "Node",
-    "ParsedQuery",
-    "Proximity",
-    "QueryTerms",
-    "Reranking",
-    "TextClause",
-    "build",
-    "check_bounds",
-    "filter_clause",
-    "parse",
-    "parse_date_bound",
-]
+__all__ = [*_syntax.__all__, *_build.__all__]
