@@ -185,3 +185,31 @@ def test_public_api_is_small_and_explicit():
     assert set(vnsearch.__all__) >= {"Index", "Document", "Results", "Hit", "Snippet", "search", "VnsearchError"}
     for name in vnsearch.__all__:
         assert getattr(vnsearch, name) is not None
+
+
+def test_report_names_the_keys_the_index_does_not_keep():
+    # Issue 17: news-vi's "source" key was dropped without a word.
+    index = Index.create(None, {"views": "number"})
+    records = [
+        {"id": "1", "body": "Mưa lớn", "source": "vnexpress", "views": 3},
+        {"id": "2", "body": "Nắng nóng", "section": "thời tiết"},
+    ]
+    report = index.add(records)
+    assert report.unindexed == ("source", "section")
+    assert str(report).endswith("; not kept (no such field): source, section")
+    assert index.search("mua lon")[0].fields == {"views": 3.0}
+    kept = Index.create(None, {"views": "number", "source": "stored", "section": "keyword"})
+    assert kept.add(records).unindexed == ()
+    assert kept.search("mua lon")[0].fields["source"] == "vnexpress"
+
+
+def test_add_path_cleans_pages_only_when_asked(tmp_path):
+    page = tmp_path / "trang.txt"
+    page.write_text("Tiêu đề bài\n\nMột câu dài đủ tám từ để thành đoạn văn.\nBình luận\nÝ kiến của bạn đọc về bài.\n",
+                    encoding="utf-8")
+    whole = Index.create(None)
+    whole.add_path(page)
+    assert [hit.id for hit in whole.search("ý kiến bạn đọc")] == ["trang.txt"]
+    cleaned = Index.create(None)
+    cleaned.add_path(page, clean_pages=True)
+    assert len(cleaned) == 1 and not cleaned.search("ý kiến bạn đọc").total

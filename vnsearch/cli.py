@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from vnsearch.version import __version__
+from vnsearch.documents.options import FORMATS, LOAD_OPTIONS, RECORD_FIELDS
 from vnsearch.errors import (
     DocumentError,
     IndexLockedError,
@@ -27,16 +27,17 @@ from vnsearch.errors import (
     SchemaError,
     VnsearchError,
 )
+from vnsearch.version import __version__
 
 __all__ = ["ProgressBar", "build_parser", "main"]
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
-_FIELD_TYPES = ("text", "keyword", "date", "number", "stored")  # as in vnsearch.schema.FIELD_TYPES
 _SKIPPED_SHOWN = 5  # skipped records listed in the summary; the rest are counted
 _GZIP_RATIO = 3.5  # typical expansion of gzipped text, to estimate its size unpacked
 _BYTES_PER_CHAR = 1.4  # first guess for Vietnamese UTF-8 with some markup, refined as files finish
 _PROGRESS_DELAY = 1.0  # seconds before the progress bar appears: quick runs stay quiet
-_TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".jsonl", ".ndjson", ".json", ".csv", ".tsv"}
+# The loader options a command line sets (--errors is handled apart; --field declares fields).
+_LOADER_FLAGS = tuple(name for name in LOAD_OPTIONS if name not in ("errors", "fields"))
 
 _EXAMPLES_INDEX = """\
 examples:
@@ -68,31 +69,56 @@ def _positive_int(text: str) -> int:
 
 def _field_spec(text: str) -> tuple[str, str]:
     name, sep, kind = text.partition(":")
-    if not sep or not name or kind not in _FIELD_TYPES:
+    # vnsearch.schema imports dataclasses (and inspect): only once a --field is given.
+    from vnsearch.schema import FIELD_TYPES
+
+    if not sep or not name or kind not in FIELD_TYPES:
         raise argparse.ArgumentTypeError(
-            f"expected NAME:TYPE with TYPE one of {', '.join(_FIELD_TYPES)}, got {text!r}"
+            f"expected NAME:TYPE with TYPE one of {', '.join(FIELD_TYPES)}, got {text!r}"
         )
     return name, kind
+
+
+def _either(names: Sequence[str]) -> str:
+    """ "a, b or c": a list of names as a sentence says it."""
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+_FIELD_TYPES_HERE = "{field types}"  # filled in by _HelpFormatter when help is shown
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written, and the field types of vnsearch.schema named in the help."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text and _FIELD_TYPES_HERE in text:
+            # Imported when help is shown: vnsearch.schema imports dataclasses (and inspect).
+            from vnsearch.schema import FIELD_TYPES
+
+            text = text.replace(_FIELD_TYPES_HERE, _either(FIELD_TYPES))
+        return text
 
 
 def _add_loader_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("reading files")
     add = group.add_argument
-    add("--format", metavar="FMT", help="read every file as FMT (txt, md, jsonl, json, csv, tsv) whatever its suffix")
+    add("--format", metavar="FMT",
+        help=f"read every file as FMT ({', '.join(FORMATS)}) whatever its suffix")
     add("--encoding", metavar="CODEC", help="text encoding of the files (default: UTF-8, or UTF-16 with a BOM)")
-    add("--id-field", metavar="KEY", help="record key of the document id (default: id, _id or doc_id)")
-    add("--title-field", metavar="KEY", help="record key of the title (default: title, headline or name)")
-    add("--body-field", metavar="KEY", help="record key of the text (default: body, text or content)")
-    add("--date-field", metavar="KEY", help="record key of the date (default: date, published, time or datetime)")
-    add("--url-field", metavar="KEY", help="record key of the URL (default: url or link)")
-    add("--tags-field", metavar="KEY", help="record key of the tags (default: tags, tag, category or categories)")
+    for field in RECORD_FIELDS:
+        add(f"--{field.option.replace('_', '-')}", metavar="KEY",
+            help=f"record key of the {field.label} (default: {_either(field.keys)})")
+    add("--clean-pages", action=argparse.BooleanOptionalAction, default=None,
+        help="read .txt/.md files as scraped news pages: take the date line, drop toolbars and "
+        "counters, end at 'Tin khác', 'Bình luận' and the like (default: on for the sample "
+        "corpus, off for your files)")
     add("--errors", choices=("strict", "skip"), default="strict",
         help="on a bad record: stop (strict, the default) or leave it out and report it (skip)")
 
 
 def _loader_options(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("format", "encoding", "id_field", "title_field", "body_field", "date_field", "url_field", "tags_field")
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    return {name: getattr(args, name) for name in _LOADER_FLAGS if getattr(args, name) is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,18 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"vnsearch {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    raw = argparse.RawDescriptionHelpFormatter
+    raw = _HelpFormatter
 
     index = commands.add_parser(
         "index", parents=[common], formatter_class=raw, epilog=_EXAMPLES_INDEX,
-        help="index files or folders (.txt .md .jsonl .json .csv .tsv, optionally .gz)",
+        help=f"index files or folders ({' '.join('.' + f for f in FORMATS)}, optionally .gz)",
         description="Index files or folders into an index folder. Documents whose id is already "
         "in the index replace it. Interrupting keeps everything up to the last commit.",
     )
     index.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder of documents")
     index.add_argument("--index", required=True, metavar="DIR", help="the index folder (created if needed)")
     index.add_argument("--field", action="append", type=_field_spec, default=[], metavar="NAME:TYPE",
-                       help="declare an extra field; TYPE is text, keyword, date, number or stored (repeatable)")
+                       help=f"declare an extra field; TYPE is {_FIELD_TYPES_HERE} (repeatable)")
     index.add_argument("--overwrite", action="store_true",
                        help="replace the index in DIR instead of adding to it")
     index.add_argument("--batch-size", type=_positive_int, default=5000, metavar="N",
@@ -236,24 +262,19 @@ def _duration(seconds: float) -> str:
 
 def _input_bytes(path: Path, format: str | None) -> int:
     """About how many bytes of text the loader will read under ``path`` (for the progress bar)."""
-    if path.is_file():
-        files = [path]
-    else:
-        files = []
-        for folder, dirs, names in os.walk(path):  # like the loaders: no hidden files, no linked folders
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            files.extend(Path(folder, n) for n in names if not n.startswith("."))
+    # The loaders' own walk and suffix table; _run_index has imported the loaders already.
+    from vnsearch.documents.loading import format_of, walk
+
+    files = [path] if path.is_file() else [file for file, _, _ in walk(path)]
     total = 0
     for file in files:
-        name = file.name.lower()
-        packed = name.endswith(".gz")
-        if format is None and Path(name.removesuffix(".gz")).suffix not in _TEXT_SUFFIXES:
+        if format_of(file, format) is None:
             continue
         try:
             size = file.stat().st_size
         except OSError:
             continue
-        total += int(size * _GZIP_RATIO) if packed else size
+        total += int(size * _GZIP_RATIO) if file.name.lower().endswith(".gz") else size
     return total
 
 
@@ -284,6 +305,7 @@ def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     started = time.perf_counter()
     added, characters = 0, 0
     skipped: list[SkippedRecord] = []
+    unindexed: dict[str, None] = {}
     try:
         # One "with" block: batches commit as they fill, an interruption keeps the last commit.
         with index:
@@ -294,6 +316,7 @@ def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 added += report.added
                 characters += report.characters
                 skipped.extend(report.skipped)
+                unindexed.update(dict.fromkeys(report.unindexed))
                 if bar is not None:
                     bar.path_done(report, size)
             if bar is not None:
@@ -312,6 +335,11 @@ def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             print(f"  {record}", file=out)
         if len(skipped) > _SKIPPED_SHOWN:
             print(f"  ... and {len(skipped) - _SKIPPED_SHOWN:,} more", file=out)
+    if unindexed:
+        names = ", ".join(unindexed)
+        example = next((n for n in unindexed if n.isidentifier() and n.islower()), "NAME")
+        print(f"not kept (the index has no field for them): {names}; declare one with --field "
+              f"{example}:stored (and --overwrite for an index already there)", file=out)
     print(f"the index now holds {total:,} documents", file=out)
     return 0
 

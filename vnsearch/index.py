@@ -29,6 +29,7 @@ from whoosh.index import LockError
 
 from vnsearch import workers
 from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
+from vnsearch.documents.options import ErrorMode, check_errors
 from vnsearch.errors import (
     DocumentError,
     IndexLockedError,
@@ -71,17 +72,25 @@ class Progress:
 
 @dataclass(frozen=True)
 class AddReport:
-    """What an :meth:`Index.add` run did: documents written and records skipped, with why."""
+    """What an :meth:`Index.add` run did: documents written and records skipped, with why.
+
+    ``unindexed`` names the extra keys the documents brought (``Document.fields``, e.g. a
+    record's ``source``) that the index has no field for, so they were neither indexed nor
+    stored: declare them with ``Index.create(fields=...)`` to keep them.
+    """
 
     added: int
     skipped: tuple[SkippedRecord, ...] = ()
     characters: int = 0
     seconds: float = 0.0
+    unindexed: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         text = f"indexed {self.added} documents in {self.seconds:.1f} s"
         if self.skipped:
             text += f", skipped {len(self.skipped)}"
+        if self.unindexed:
+            text += f"; not kept (no such field): {', '.join(self.unindexed)}"
         return text
 
 
@@ -106,6 +115,8 @@ class _Run:
     characters: int = 0
     skipped: list[SkippedRecord] = field(default_factory=list)
     last_report: float = 0.0
+    declared: frozenset[str] = frozenset()  # the index's extra fields
+    unindexed: dict[str, None] = field(default_factory=dict)  # other keys seen, in order
 
 
 class Index:
@@ -219,7 +230,7 @@ class Index:
         self,
         records: Iterable[Mapping[str, Any] | Document],
         *,
-        errors: str = "strict",
+        errors: ErrorMode = "strict",
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Callable[[Progress], None] | None = None,
         procs: int | None = None,
@@ -237,7 +248,7 @@ class Index:
         (Linux), else 1. Where workers are spawned (macOS, Windows), a script that passes
         ``procs`` must index under ``if __name__ == "__main__":``.
         """
-        _check_errors(errors)
+        check_errors(errors)
         run = _Run()
         if isinstance(records, (Mapping, Document)):
             records = [records]
@@ -250,7 +261,7 @@ class Index:
         self,
         path: str | os.PathLike,
         *,
-        errors: str = "strict",
+        errors: ErrorMode = "strict",
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Callable[[Progress], None] | None = None,
         procs: int | None = None,
@@ -258,10 +269,11 @@ class Index:
     ) -> AddReport:
         """Index a file or folder (``.txt``, ``.md``, ``.jsonl``, ``.json``, ``.csv``, ``.tsv``).
 
-        ``loader_options`` go to :func:`vnsearch.documents.load` (``format``, ``id_field``, ...);
-        the other options are those of :meth:`add`.
+        ``loader_options`` go to :func:`vnsearch.documents.load` (``format``, ``id_field``, ...,
+        ``clean_pages=True`` to read .txt/.md files as scraped news pages); the other options
+        are those of :meth:`add`.
         """
-        _check_errors(errors)
+        check_errors(errors)
         run = _Run()
         docs = load(path, errors=errors, on_skip=run.skipped.append, **loader_options)
         return self._write(docs, run, batch_size, progress, procs)
@@ -398,6 +410,7 @@ class Index:
     ) -> AddReport:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
+        run.declared = frozenset(spec.name for spec in self.schema.extra_fields)
         procs, docs = self._procs_for(procs, docs)
         if procs > 1:
             self._write_parallel(docs, run, batch_size, progress, procs)
@@ -412,6 +425,7 @@ class Index:
             skipped=tuple(run.skipped),
             characters=run.characters,
             seconds=time.perf_counter() - run.started,
+            unindexed=tuple(run.unindexed),
         )
 
     def _procs_for(self, procs: int | None, docs: Iterator[Document]) -> tuple[int, Iterator[Document]]:
@@ -592,6 +606,9 @@ def _then_raise(docs: list[Document], exc: BaseException) -> Iterator[Document]:
 def _count(run: _Run, doc: Document, progress: Callable[[Progress], None] | None) -> None:
     run.documents += 1
     run.characters += len(doc.title) + len(doc.body)
+    for key in doc.fields:
+        if key not in run.declared:
+            run.unindexed.setdefault(key)
     if progress is not None and time.perf_counter() - run.last_report >= _PROGRESS_EVERY:
         run.last_report = time.perf_counter()
         progress(_progress_of(run))
@@ -599,11 +616,6 @@ def _count(run: _Run, doc: Document, progress: Callable[[Progress], None] | None
 
 def _progress_of(run: _Run) -> Progress:
     return Progress(run.documents, run.characters, len(run.skipped), time.perf_counter() - run.started)
-
-
-def _check_errors(errors: str) -> None:
-    if errors not in ("strict", "skip"):
-        raise ValueError(f"errors must be 'strict' or 'skip', not {errors!r}")
 
 
 def _whoosh_values(doc: Document, extra: tuple) -> dict[str, Any]:

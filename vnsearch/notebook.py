@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vnsearch.documents.loading import walk
+from vnsearch.documents.options import FILE_OPTIONS, LOAD_OPTIONS, ErrorMode, LoadOptions
 from vnsearch.errors import VnsearchError
 from vnsearch.index import META_FILE, Index
 from vnsearch.version import __version__
@@ -48,8 +50,8 @@ SAMPLE_FIELDS: Mapping[str, str] = {"author": "text"}
 _MAX_OPEN = 8  # indexes kept open in this process
 _STALE_BUILD_SECONDS = 3600.0  # a temporary build folder this old belongs to a crashed run
 _SOURCE_FILE = "source.json"  # written beside the index: what it was built from, for people
-_LOADER_OPTIONS = ("format", "encoding", "id_field", "title_field", "body_field", "date_field", "url_field", "tags_field")
-_RECORD_OPTIONS = ("id_field", "title_field", "body_field", "date_field", "url_field", "tags_field")
+# The loader options search() takes from its keywords; fields= belongs to Index.search.
+_LOADER_OPTIONS = tuple(name for name in LOAD_OPTIONS if name != "fields")
 
 _open: OrderedDict[tuple[str, str], tuple[str, Index]] = OrderedDict()
 _lock = threading.RLock()
@@ -66,10 +68,11 @@ def search(query: str, source: Any = None, limit: int = 10, **options: Any) -> R
     ``options`` go to :meth:`vnsearch.Index.search` (``page``, ``fields``, ``filters``,
     ``sort``, ...), except the loader options used when ``source`` must be indexed:
     ``id_field``, ``title_field``, ``body_field``, ``date_field``, ``url_field``,
-    ``tags_field``, ``format``, ``encoding``, ``errors`` and ``field_types`` (extra fields
-    to declare, as for :meth:`vnsearch.Index.create`).
+    ``tags_field``, ``format``, ``encoding``, ``errors``, ``clean_pages`` (read .txt/.md
+    files as scraped news pages: on for the sample corpus, off for other sources) and
+    ``field_types`` (extra fields to declare, as for :meth:`vnsearch.Index.create`).
     """
-    build = {name: options.pop(name) for name in (*_LOADER_OPTIONS, "errors", "field_types") if name in options}
+    build = {name: options.pop(name) for name in (*_LOADER_OPTIONS, "field_types") if name in options}
     index = index_for(source, **build)
     return index.search(query, limit=limit, **options)
 
@@ -78,19 +81,26 @@ def index_for(
     source: Any = None,
     *,
     field_types: Mapping[str, str] | None = None,
-    errors: str = "strict",
+    errors: ErrorMode = "strict",
+    clean_pages: bool | None = None,
     **loader_options: Any,
 ) -> Index:
-    """The index :func:`search` uses for ``source``: opened, cached or built as needed."""
-    unknown = set(loader_options) - set(_LOADER_OPTIONS)
-    if unknown:
-        raise TypeError(f"unknown loader options: {', '.join(sorted(unknown))}")
+    """The index :func:`search` uses for ``source``: opened, cached or built as needed.
+
+    ``clean_pages=None`` means on for the sample corpus (scraped news pages), else off.
+    """
+    if "fields" in loader_options:
+        raise TypeError("unknown loader options: fields")  # search() gives fields= to Index.search
+    if clean_pages is not None:
+        loader_options = {**loader_options, "clean_pages": clean_pages}
+    LoadOptions.of({**loader_options, "errors": errors})  # unknown names and bad values fail here
     if isinstance(source, Index):
         return source
     if source is None:
         source = sample_corpus()
         if field_types is None:
             field_types = SAMPLE_FIELDS
+        loader_options.setdefault("clean_pages", True)  # its files are scraped news pages
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser().resolve()
         if Index.exists(path):
@@ -164,10 +174,10 @@ def _meta_stamp(path: Path) -> str:
 def _records_index(
     records: list[Mapping[str, Any] | Document],
     field_types: Mapping[str, str],
-    errors: str,
+    errors: ErrorMode,
     loader_options: Mapping[str, Any],
 ) -> Index:
-    wrong = set(loader_options) - set(_RECORD_OPTIONS)
+    wrong = set(loader_options) & set(FILE_OPTIONS)
     if wrong:
         raise TypeError(f"{', '.join(sorted(wrong))} only apply to files, not to a list of records")
     settings = {"fields": dict(field_types), "errors": errors, **loader_options}
@@ -198,7 +208,7 @@ def _fingerprint(records: Iterable[Any]) -> str:
 
 
 def _corpus_index(
-    path: Path, field_types: Mapping[str, str], errors: str, loader_options: Mapping[str, Any]
+    path: Path, field_types: Mapping[str, str], errors: ErrorMode, loader_options: Mapping[str, Any]
 ) -> Index:
     settings = {
         "path": str(path),
@@ -276,18 +286,13 @@ def _files_stamp(path: Path) -> str:
         stat = path.stat()
         digest.update(f"{stat.st_size}\0{stat.st_mtime_ns}".encode())
         return digest.hexdigest()[:16]
-    for folder, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # the loaders skip hidden files
-        rel = os.path.relpath(folder, path)
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            try:
-                stat = os.stat(os.path.join(folder, name))
-            except OSError:
-                continue  # a broken link: the loader cannot read it either
-            line = f"{rel}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
-            digest.update(line.encode("utf-8", "surrogateescape"))
+    for file, _, rel in walk(path):  # the loaders' walk: the files they read, in their order
+        try:
+            stat = file.stat()
+        except OSError:
+            continue  # a broken link: the loader cannot read it either
+        line = f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
+        digest.update(line.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:16]
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from whoosh import fields as wf
-
-from vnsearch.analysis import exact_analyzer, folded_analyzer
 from vnsearch.errors import SchemaError
+
+if TYPE_CHECKING:
+    from whoosh import fields as wf
 
 __all__ = ["FIELD_TYPES", "FieldSpec", "IndexSchema", "FOLDED_SUFFIX", "RESERVED_NAMES"]
 
@@ -101,6 +101,11 @@ class IndexSchema:
 
     def whoosh_schema(self) -> wf.Schema:
         """The Whoosh schema: each text field as an exact field and a folded twin."""
+        # Imported here so the command line reads FIELD_TYPES without loading Whoosh.
+        from whoosh import fields as wf
+
+        from vnsearch.analysis import exact_analyzer, folded_analyzer
+
         exact, folded = exact_analyzer(), folded_analyzer()
         whoosh_fields: dict[str, wf.FieldType] = {}
         for spec in self.fields:

@@ -41,7 +41,8 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def sample_index(tmp_path_factory):
     """The sample corpus indexed once, with its author field, for read-only tests."""
     folder = tmp_path_factory.mktemp("cli") / "news-index"
-    assert cli.main(["index", str(SAMPLE_CORPUS), "--index", str(folder), "--field", "author:text"]) == 0
+    args = ["index", str(SAMPLE_CORPUS), "--index", str(folder), "--field", "author:text", "--clean-pages"]
+    assert cli.main(args) == 0
     return folder
 
 
@@ -301,9 +302,36 @@ def test_sample_corpus_copy_is_complete():
     assert {p.suffix for p in SAMPLE_CORPUS.iterdir()} == {".txt"}
 
 
-def test_copied_constants_match_their_sources():
-    # cli.py keeps copies so that parsing arguments imports neither Whoosh nor the loaders.
-    from vnsearch import documents, schema
+def test_flags_and_help_come_from_the_loaders_and_the_schema(capsys):
+    from vnsearch.documents.options import FORMATS, RECORD_FIELDS
+    from vnsearch.schema import FIELD_TYPES
 
-    assert cli._FIELD_TYPES == schema.FIELD_TYPES
-    assert cli._TEXT_SUFFIXES == set(documents._SUFFIX_FORMATS)
+    code, out, _ = run(capsys, "index", "--help")
+    assert code == 0
+    out = " ".join(out.split())  # argparse wraps the help text
+    for field in RECORD_FIELDS:
+        assert f"--{field.name}-field KEY" in out
+    assert "--clean-pages" in out and "--no-clean-pages" in out
+    assert all(kind in out for kind in FIELD_TYPES) and ", ".join(FORMATS) in out
+    code, _, err = run(capsys, "index", "x.jsonl", "--index", "ix", "--field", "views:count")
+    assert code == 2 and f"TYPE one of {', '.join(FIELD_TYPES)}" in err
+
+
+def test_progress_estimate_counts_the_files_the_loaders_read(tmp_path):
+    def write(name: str, size: int) -> None:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x" * size)
+
+    write("a.jsonl", 10)
+    write("sub/b.MD", 20)
+    write("notes.docx", 1000)  # no loader reads it
+    write(".hidden/c.txt", 1000)  # hidden: the walk skips it
+    assert cli._input_bytes(tmp_path, None) == 30
+    assert cli._input_bytes(tmp_path, "txt") == 1030  # --format reads every file
+
+
+def test_index_reports_keys_the_index_does_not_keep(capsys, tmp_path):
+    data = _jsonl(tmp_path / "d.jsonl", {"id": "1", "body": "Mưa lớn", "source": "vnexpress", "views": 3})
+    code, out, err = run(capsys, "index", data, "--index", tmp_path / "ix", "--field", "views:number")
+    assert code == 0, err
+    assert "not kept (the index has no field for them): source; declare one with --field source:stored" in out

@@ -119,6 +119,19 @@ def test_file_only_options_are_refused_for_records(cache):
         vnsearch.search("x", [{"body": "x"}], format="csv")
 
 
+def test_pages_are_cleaned_for_the_sample_corpus_only(cache, tmp_path, creations):
+    page = tmp_path / "trang" / "ghi-chep.txt"
+    page.parent.mkdir()
+    page.write_text("Ghi chép\n\nMột câu dài đủ tám từ để thành đoạn văn.\nBình luận\nÝ kiến bạn đọc.\n",
+                    encoding="utf-8")
+    assert [hit.id for hit in vnsearch.search("ý kiến bạn đọc", page.parent)] == ["ghi-chep.txt"]
+    assert not vnsearch.search("ý kiến bạn đọc", page.parent, clean_pages=True).total
+    assert len(creations) == 2  # the option is part of the cache key
+    with pytest.raises(TypeError, match="clean_pages only apply to files"):
+        vnsearch.search("x", [{"body": "x"}], clean_pages=True)
+    assert notebook.index_for(None) is notebook.index_for(None, clean_pages=True)
+
+
 def test_search_options_reach_the_index(sample_cache):
     results = vnsearch.search("hội nghị", limit=2, page=2)
     assert [hit.rank for hit in results] == [3, 4]

@@ -18,14 +18,13 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from conftest import NEWS, SAMPLE_CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vnsearch
-from vnsearch import DocumentError, VnsearchError, documents, load
-from vnsearch.documents import documents_from
-
-from conftest import NEWS, SAMPLE_CORPUS
+from vnsearch import DocumentError, VnsearchError, load
+from vnsearch.documents import decoding, documents_from
 
 SCALE = float(os.environ.get("VNSEARCH_FUZZ_EXAMPLES", "1"))
 QUERY_BOUND = 2.0  # CPU seconds; generous: the slowest query seen is recorded in reliability.md
@@ -83,7 +82,7 @@ def _drain(path: Path, errors: str, **options) -> tuple[list, list]:
 def test_loaders_raise_only_document_errors(folder, data, suffix, compress, chunk):
     path = folder / f"input{suffix}"
     path.write_bytes(gzip.compress(data) if compress and suffix.endswith(".gz") else data)
-    with mock.patch.object(documents, "_CHUNK", chunk):  # small reads cross every boundary
+    with mock.patch.object(decoding, "CHUNK", chunk):  # small reads cross every boundary
         try:
             strict, _ = _drain(path, "strict")
         except DocumentError as error:
@@ -133,7 +132,7 @@ def test_skip_mode_drops_exactly_the_misencoded_lines(folder, lines, chunk, crlf
         out.append(text)
     path = folder / f"lines.{fmt}"
     path.write_bytes(end.join(out) + (end if final_newline else b""))
-    with mock.patch.object(documents, "_CHUNK", chunk):
+    with mock.patch.object(decoding, "CHUNK", chunk):
         docs, skipped = _drain(path, "skip")
     assert [d.id for d in docs] == expected
     assert [s.line for s in skipped] == bad_numbers
