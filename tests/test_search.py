@@ -300,3 +300,10 @@ def test_all_words_outrank_a_higher_score_and_scores_are_not_inflated():
     both, one = results[0].score, results[1].score
     assert both < one  # ranked first by its tier, not by a bonus added to its score
     assert all(0 < hit.score < 100 for hit in results)
+
+
+def test_an_unknown_field_inside_a_keyword_scope_is_a_value_of_that_field(shared_index):
+    # Found by hypothesis: this reached Whoosh as a text query on a folded twin tags has not.
+    results = shared_index.search("tags:(raw:hải")
+    assert results.total == 0 and results.ignored
+    assert ids(shared_index.search("tags:(doi-song OR raw:x)", sort="oldest")) == ["ban-1", "ban-2"]

@@ -9,6 +9,7 @@ import pytest
 from vnsearch.documents import (
     parse_date,
 )
+from vnsearch.documents.dates import date_bound
 from vnsearch.errors import DocumentError
 
 
@@ -59,3 +60,27 @@ def test_parse_date_refuses_garbage(value):
         parse_date(value)
     assert isinstance(info.value, ValueError)
     assert info.value.path is None
+
+
+# -- range bounds: the one date parser also reads a query's date ranges -----------------------
+
+@pytest.mark.parametrize(
+    "text, low, high",
+    [
+        ("2020", dt.datetime(2020, 1, 1), dt.datetime(2020, 12, 31, 23, 59, 59, 999999)),
+        ("2020-02", dt.datetime(2020, 2, 1), dt.datetime(2020, 2, 29, 23, 59, 59, 999999)),
+        ("2020-07-10", dt.datetime(2020, 7, 10), dt.datetime(2020, 7, 10, 23, 59, 59, 999999)),
+        ("10/07/2020", dt.datetime(2020, 7, 10), dt.datetime(2020, 7, 10, 23, 59, 59, 999999)),
+        ("ngày 10 tháng 7 năm 2020", dt.datetime(2020, 7, 10), dt.datetime(2020, 7, 10, 23, 59, 59, 999999)),
+        ("2020-07-10T08:30", dt.datetime(2020, 7, 10, 8, 30), dt.datetime(2020, 7, 10, 8, 30)),
+        ("9999", dt.datetime(9999, 1, 1), dt.datetime.max),
+    ],
+)
+def test_a_bound_spans_the_year_month_or_day_it_names(text, low, high):
+    assert (date_bound(text), date_bound(text, upper=True)) == (low, high)
+
+
+@pytest.mark.parametrize("text", ["abc", "2020-13", "2020-13-45", ""])
+def test_what_is_no_date_is_a_value_error(text):
+    with pytest.raises(ValueError):
+        date_bound(text)

@@ -16,7 +16,7 @@ import re
 from vnsearch.documents.records import SPACES, describe
 from vnsearch.errors import DocumentError
 
-__all__ = ["COUNTER", "date_line", "parse_date"]
+__all__ = ["COUNTER", "date_bound", "date_line", "parse_date"]
 
 _DATE_HELP = (
     "expected e.g. 2020-07-10, 2020-07-10T17:00+07:00, 10/07/2020 17:00, 2020-07, 2020 "
@@ -213,3 +213,49 @@ def parse_date(value: object) -> _dt.datetime | None:
     if result is not None:
         return result
     raise DocumentError(f"cannot read {value!r} as a date ({_DATE_HELP})")
+
+
+_YEAR_OR_MONTH = re.compile(r"(\d{4})(?:-(\d{1,2}))?\Z")
+
+
+def date_bound(value: str, upper: bool = False) -> _dt.datetime:
+    """A date range's bound: the first moment of the year, month or day ``value`` names or,
+    with ``upper``, the last; a moment (with a time of day) is itself either way.
+
+    Any form :func:`parse_date` reads names a day (``2020-07-10``, ``10/07/2020``,
+    ``ngày 10 tháng 7 năm 2020``); ``2020`` and ``2020-07`` name a year and a month.
+
+    >>> date_bound("2020-07", upper=True)
+    datetime.datetime(2020, 7, 31, 23, 59, 59, 999999)
+    >>> date_bound("10/07/2020", upper=True)
+    datetime.datetime(2020, 7, 10, 23, 59, 59, 999999)
+
+    Raises ``ValueError`` (a :class:`~vnsearch.errors.DocumentError`) for what is no date.
+    """
+    text = value.strip()
+    span = _YEAR_OR_MONTH.match(text)
+    if span:
+        year, month = int(span.group(1)), span.group(2)
+        try:
+            start = _dt.datetime(year, int(month or 1), 1)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a date ({exc})") from None
+    else:
+        start = parse_date(text)
+        if start is None:
+            raise ValueError(f"{value!r} is not a date (use 2020, 2020-07 or 2020-07-10)")
+        if start.time() != _dt.time() or ":" in text:
+            return start  # a moment, not a day
+    if not upper:
+        return start
+    try:
+        if span is None:
+            end = start + _dt.timedelta(days=1)
+        elif span.group(2):
+            end = _dt.datetime(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        else:
+            end = _dt.datetime(start.year + 1, 1, 1)
+    except (ValueError, OverflowError):  # the end of year 9999
+        return _dt.datetime.max
+    return end - _dt.timedelta(microseconds=1)
+

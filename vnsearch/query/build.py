@@ -14,7 +14,8 @@ from typing import Any, Iterable
 from whoosh import query as wq
 
 from vnsearch.analysis import VietnameseTokenizer
-from vnsearch.query.syntax import FilterClause, Group, Node, ParsedQuery, TextClause, parse_date_bound
+from vnsearch.documents.dates import date_bound
+from vnsearch.query.syntax import FilterClause, Group, Node, ParsedQuery, TextClause
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 from vnsearch.vietnamese import text as _text
@@ -122,8 +123,8 @@ class _Builder:
             return wq.Term(clause.field, value)
         if spec.type == "date":
             # An exclusive bound excludes the whole day, month or year it names.
-            low = parse_date_bound(clause.low, upper=not clause.low_inclusive) if clause.low else None
-            high = parse_date_bound(clause.high, upper=clause.high_inclusive) if clause.high else None
+            low = date_bound(clause.low, upper=not clause.low_inclusive) if clause.low else None
+            high = date_bound(clause.high, upper=clause.high_inclusive) if clause.high else None
             return wq.DateRange(
                 clause.field, low, high,
                 startexcl=not clause.low_inclusive, endexcl=not clause.high_inclusive,

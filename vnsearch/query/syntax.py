@@ -14,11 +14,11 @@ Whoosh: :mod:`vnsearch.query.build` turns the tree into Whoosh queries.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass
 from typing import Iterable, Union
 
+from vnsearch.documents.dates import date_bound
 from vnsearch.errors import QuerySyntaxError
 from vnsearch.schema import IndexSchema
 
@@ -32,7 +32,6 @@ __all__ = [
     "check_bounds",
     "filter_clause",
     "parse",
-    "parse_date_bound",
 ]
 
 MAX_QUERY_CHARS = 2000
@@ -314,7 +313,7 @@ class _Parser:
                 if spec.type == "text":
                     return _word_clause(value, name, lexeme.position)
                 return self.parse_filter(name, spec.type, value, lexeme.position)
-            return _word_clause(word, field_name, lexeme.position)
+            # Not a field: the whole word is searched as typed, in the scope it stands in.
         if field_name is not None and self.schema[field_name].type != "text":
             # Inside tags:(a OR b) each word is a value of that field.
             return self.parse_filter(field_name, self.schema[field_name].type, word, lexeme.position)
@@ -412,45 +411,9 @@ def check_bounds(kind: str, clause: FilterClause) -> None:
         if bound is None:
             continue
         if kind == "date":
-            parse_date_bound(bound, upper)
+            date_bound(bound, upper)
         elif kind == "number":
             float(bound)
-
-
-_DATE_BOUND_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\Z")
-
-
-def parse_date_bound(value: str, upper: bool = False) -> _dt.datetime:
-    """``2020``, ``2020-07`` or ``2020-07-10`` (or ``10/07/2020``) as the first or, with
-    ``upper``, the last moment of that year, month or day.
-
-    >>> parse_date_bound("2020-07", upper=True)
-    datetime.datetime(2020, 7, 31, 23, 59, 59, 999999)
-    """
-    value = value.strip()
-    vn = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
-    if vn:
-        value = f"{vn.group(3)}-{vn.group(2)}-{vn.group(1)}"
-    m = _DATE_BOUND_RE.match(value)
-    if not m:
-        raise ValueError(f"{value!r} is not a date (use 2020, 2020-07 or 2020-07-10)")
-    year, month, day = int(m.group(1)), m.group(2), m.group(3)
-    try:
-        start = _dt.datetime(year, int(month or 1), int(day or 1))
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a date ({exc})") from None
-    if not upper:
-        return start
-    try:
-        if day:
-            end = start + _dt.timedelta(days=1)
-        elif month:
-            end = _dt.datetime(year + (start.month == 12), start.month % 12 + 1, 1)
-        else:
-            end = _dt.datetime(year + 1, 1, 1)
-    except (ValueError, OverflowError):  # the end of year 9999
-        return _dt.datetime.max
-    return end - _dt.timedelta(microseconds=1)
 
 
 def parse(query: str, schema: IndexSchema, *, strict: bool = False) -> ParsedQuery:
