@@ -22,7 +22,6 @@ import heapq
 import itertools
 import marshal
 import operator
-import os
 import zlib
 from array import array
 from pickle import dumps  # whoosh.compat's dumps; whoosh.compat itself is not imported
