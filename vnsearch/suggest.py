@@ -14,13 +14,13 @@ from typing import Any
 
 from whoosh import query as wq
 
-from vnsearch.vietnamese import text as _text
 from vnsearch.analysis import VietnameseTokenizer
 from vnsearch.highlight import find_spans
-from vnsearch.whoosh_ext.postings import PostingArrays, top
-from vnsearch.whoosh_ext.terms import near_terms
 from vnsearch.query import ParsedQuery, TextClause
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
+from vnsearch.vietnamese import text as _text
+from vnsearch.whoosh_ext.postings import PostingArrays, top
+from vnsearch.whoosh_ext.terms import near_terms
 
 __all__ = ["suggest"]
 

@@ -273,7 +273,9 @@ class _Postings:
             # are added in number order); a term in several lists needs a look.
             postings = next(group)[2]
             merged = False
-            for _, _, more in group:  # runs are older than memory: their documents come first
+            # The rest of the group next() began (B031 sees a second use); runs are older than
+            # memory: their documents come first.
+            for _, _, more in group:  # noqa: B031
                 postings = postings + more
                 merged = True
             if merged:
