@@ -14,7 +14,7 @@ import pytest
 from whoosh import fields
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.index import _DEF_INDEX_NAME, TOC
-from whoosh.matching import ListMatcher
+from whoosh.matching import FilterMatcher, ListMatcher
 from whoosh.scoring import BM25F, BM25FScorer
 
 import vnsearch
@@ -60,6 +60,7 @@ def instances():
         "whoosh.reading.SegmentReader": reader,
         "whoosh.columns.FixedBytesColumn.Reader": reader._perdoc._cached_reader(_lenfield("t"), LENGTHS_COLUMN),
         "whoosh.matching.ListMatcher": ListMatcher([1, 2], weights=[1.0, 2.0], values=[b"a", b"b"]),
+        "whoosh.matching.FilterMatcher": FilterMatcher(ListMatcher([1, 2]), frozenset([1]), exclude=True),
         "whoosh.codec.whoosh3.W3LeafMatcher": matcher,
         "whoosh.scoring.BM25F": BM25F(t_B=0.5),
         "whoosh.scoring.BM25FScorer": BM25FScorer(searcher, "t", b"hello", 0.75, 1.2),
