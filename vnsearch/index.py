@@ -16,16 +16,10 @@ import datetime as _dt
 import itertools
 import json
 import os
-import shutil
-import tempfile
 import time
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
-
-from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.index import LockError
 
 from vnsearch import workers
 from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
@@ -41,6 +35,7 @@ from vnsearch.errors import (
 from vnsearch.schema import IndexSchema
 from vnsearch.version import __version__
 from vnsearch.whoosh_ext.segment_writer import Writer, commit_with_segments
+from vnsearch.whoosh_ext.storage import LockError, MemoryStorage, file_storage, holds_index, is_index_file
 
 if TYPE_CHECKING:
     from vnsearch.results import Results
@@ -158,7 +153,7 @@ class Index:
         """
         schema = IndexSchema.build(fields)
         if path is None:
-            storage = _MemoryStorage()
+            storage = MemoryStorage()
             folder = None
         else:
             folder = Path(path)
@@ -175,7 +170,7 @@ class Index:
                     )
                 _remove_index_files(folder)
             folder.mkdir(parents=True, exist_ok=True)
-            storage = FileStorage(str(folder))
+            storage = file_storage(folder)
         whoosh_index = storage.create_index(schema.whoosh_schema())
         if folder is not None:
             _write_meta(folder, schema)
@@ -204,7 +199,7 @@ class Index:
                 f"the index at {folder} has format {fmt} (made by vnsearch {meta.get('version', '?')}); "
                 f"this vnsearch reads format {FORMAT_VERSION}: rebuild the index"
             )
-        storage = FileStorage(str(folder))
+        storage = file_storage(folder)
         for attempt in range(_OPEN_ATTEMPTS):
             try:
                 whoosh_index = storage.open_index()
@@ -553,21 +548,6 @@ class Index:
             self._searcher.refresh()
 
 
-class _MemoryStorage(RamStorage):
-    """Whoosh's RamStorage, with its temporary files in a private folder: Whoosh puts them in
-    ``/tmp/MAIN.tmp``, which concurrent processes share and delete under each other."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._private: str | None = None
-
-    def temp_storage(self, name: str | None = None) -> Any:
-        if self._private is None:
-            self._private = tempfile.mkdtemp(prefix="vnsearch-")
-            weakref.finalize(self, shutil.rmtree, self._private, ignore_errors=True)
-        return FileStorage(os.path.join(self._private, name or "tmp")).create()
-
-
 def _batches(
     docs: Iterator[Document],
     first_size: int,
@@ -663,13 +643,13 @@ def _convert(spec: Any, value: Any) -> dict[str, Any]:
 
 
 def _looks_like_index(folder: Path) -> bool:
-    return (folder / META_FILE).is_file() or any(folder.glob("_*.toc"))
+    return (folder / META_FILE).is_file() or holds_index(folder)
 
 
 def _remove_index_files(folder: Path) -> None:
-    # Only the files Whoosh ("MAIN_...", "_MAIN_...") and vnsearch write; nothing else.
+    # Only the files Whoosh and vnsearch write; nothing else.
     for path in folder.iterdir():
-        if path.is_file() and (path.name == META_FILE or path.name.startswith(("MAIN", "_MAIN"))):
+        if path.is_file() and (path.name == META_FILE or is_index_file(path.name)):
             path.unlink()
 
 

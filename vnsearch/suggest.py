@@ -14,12 +14,13 @@ from typing import Any
 
 from whoosh import query as wq
 
-from vnsearch.vietnamese import text as _text
 from vnsearch.analysis import VietnameseTokenizer
 from vnsearch.highlight import find_spans
-from vnsearch.whoosh_ext.postings import PostingArrays, top
 from vnsearch.query import ParsedQuery, TextClause
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
+from vnsearch.vietnamese import text as _text
+from vnsearch.whoosh_ext.postings import PostingArrays, top
+from vnsearch.whoosh_ext.terms import near_terms
 
 __all__ = ["suggest"]
 
@@ -60,9 +61,7 @@ def _correct(folded: str, reader: Any, fields: list[str]) -> str:
     best, best_df = folded, 0
     distance = 1 if len(folded) <= 5 else 2
     for fieldname in fields:
-        fuzzy = wq.FuzzyTerm(fieldname, folded, maxdist=distance, prefixlength=1)
-        for term in fuzzy._btexts(reader):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
+        for text in near_terms(reader, fieldname, folded, distance):
             if "_" in text:
                 continue
             df = reader.doc_frequency(fieldname, text)

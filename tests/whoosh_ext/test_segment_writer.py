@@ -13,10 +13,11 @@ from whoosh.writing import SegmentWriter
 
 from vnsearch.analysis import exact_analyzer, folded_analyzer, term_positions
 from vnsearch.documents import Document
-from vnsearch.index import _MemoryStorage, _whoosh_values
+from vnsearch.index import _whoosh_values
 from vnsearch.schema import IndexSchema
 from vnsearch.whoosh_ext import segment_writer as writing
 from vnsearch.whoosh_ext.segment_writer import Writer, _plans
+from vnsearch.whoosh_ext.storage import MemoryStorage
 
 TEXTS = [
     "Đảng ủy Khối các cơ quan thành phố Hải Phòng tổ chức hội nghị lần thứ 20.",
@@ -58,7 +59,7 @@ def build(writer_class, limitmb=128, docs=None, commits=1):
     last commit merges the segments before it into the new one (through the writer's pool)."""
     schema = IndexSchema.build(FIELDS)
     # Whoosh's RamStorage keeps temporary files in /tmp/MAIN.tmp, shared by concurrent runs.
-    ix = _MemoryStorage().create_index(schema.whoosh_schema())
+    ix = MemoryStorage().create_index(schema.whoosh_schema())
     docs = documents() if docs is None else docs
     step = -(-len(docs) // commits)
     for start in range(0, len(docs), step):

@@ -19,6 +19,7 @@ from vnsearch.query.syntax import FilterClause, Group, Node, ParsedQuery, TextCl
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 from vnsearch.vietnamese import text as _text
+from vnsearch.whoosh_ext.terms import near_terms
 
 __all__ = ["Proximity", "QueryTerms", "Reranking", "build"]
 
@@ -281,8 +282,7 @@ class _Builder:
                 if len(found) >= limit * 4:
                     break
         else:
-            q = wq.FuzzyTerm(fieldname, text, maxdist=clause.distance, prefixlength=1)
-            found = [t.decode("utf-8") if isinstance(t, bytes) else t for t in q._btexts(self.reader)]
+            found = near_terms(self.reader, fieldname, text, clause.distance)
         if len(found) > limit:
             # Keep the commonest: those are what the user most likely meant.
             found.sort(key=lambda t: -self.reader.doc_frequency(fieldname, t))

@@ -118,7 +118,9 @@ class PostingArrays:
         if found is not None:
             self._postings.move_to_end(key)
             return found
-        ids_parts, weight_parts, blocks = [], [], []
+        ids_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
+        blocks: list[tuple[int, Any]] = []
         start = 0
         for reader, offset in self.leaves:
             try:
@@ -201,12 +203,12 @@ class _Evaluator:
         if kind is wq.And:
             if not q.subqueries:
                 return self.empty()
-            found = [self.run(sub) for sub in q.subqueries]
-            mask = found[0].mask.copy()
-            for f in found[1:]:
+            parts = [self.run(sub) for sub in q.subqueries]
+            mask = parts[0].mask.copy()
+            for f in parts[1:]:
                 mask &= f.mask
             score = np.zeros(self.size, dtype=np.float64)
-            for f in found:
+            for f in parts:
                 score += f.score
             return Match(mask, np.where(mask, score, 0.0))
         if kind is wq.AndMaybe:
@@ -276,10 +278,10 @@ def _leaf_postings(matcher: Any) -> tuple[np.ndarray, np.ndarray, list[tuple[int
         matcher = matcher.child
     if isinstance(matcher, ListMatcher):
         ids = np.asarray(matcher._ids, dtype=np.int64)
-        weights = matcher._weights
-        weights = np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=np.float64)
+        listed = matcher._weights
+        list_weights = np.ones(len(ids)) if listed is None else np.asarray(listed, dtype=np.float64)
         values = matcher._values
-        return ids, weights, [(0, lambda: values)]
+        return ids, list_weights, [(0, lambda: values)]
     deltas: list[int] = []
     weights: list[float] = []
     blocks: list[tuple[int, Any]] = []

@@ -22,7 +22,6 @@ import heapq
 import itertools
 import marshal
 import operator
-import os
 import zlib
 from array import array
 from pickle import dumps  # whoosh.compat's dumps; whoosh.compat itself is not imported
@@ -274,7 +273,9 @@ class _Postings:
             # are added in number order); a term in several lists needs a look.
             postings = next(group)[2]
             merged = False
-            for _, _, more in group:  # runs are older than memory: their documents come first
+            # The rest of the group next() began (B031 sees a second use); runs are older than
+            # memory: their documents come first.
+            for _, _, more in group:  # noqa: B031
                 postings = postings + more
                 merged = True
             if merged:
