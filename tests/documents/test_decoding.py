@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from loader_helpers import jsonl, write
 
 from vnsearch.documents import (
     SkippedRecord,
     load,
 )
 from vnsearch.errors import DocumentError
+
+from loader_helpers import jsonl, write
 
 VI_RECORD = {"title": "Hòa bình", "body": "Đà Nẵng, Huế và Hà Nội"}
 

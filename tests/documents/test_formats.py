@@ -7,13 +7,14 @@ import gzip
 import json
 
 import pytest
-from loader_helpers import jsonl, write
 
 from vnsearch.documents import (
     SkippedRecord,
     load,
 )
 from vnsearch.errors import DocumentError
+
+from loader_helpers import jsonl, write
 
 
 def test_jsonl(tmp_path):

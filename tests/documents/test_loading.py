@@ -8,7 +8,6 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from loader_helpers import jsonl, nfd, write
 
 from vnsearch.documents import (
     Document,
@@ -17,6 +16,8 @@ from vnsearch.documents import (
     load,
 )
 from vnsearch.errors import DocumentError, VnsearchError
+
+from loader_helpers import jsonl, nfd, write
 
 
 def test_folder_recursion_order_and_stable_ids(tmp_path):

@@ -7,12 +7,13 @@ import pickle
 import unicodedata
 
 import pytest
-from loader_helpers import nfd
 
 from vnsearch.documents import (
     Document,
 )
 from vnsearch.errors import DocumentError
+
+from loader_helpers import nfd
 
 
 def test_document_text_is_nfc_on_construction():

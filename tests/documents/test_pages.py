@@ -7,12 +7,13 @@ import os
 import unicodedata
 
 import pytest
-from loader_helpers import SAMPLE_CORPUS, write
 
 from vnsearch.documents import (
     Document,
     load,
 )
+
+from loader_helpers import SAMPLE_CORPUS, write
 
 SAMPLES = {
     "2019-07-10-hai-phong-dang-uy-khoi-hoi-nghi.txt": dict(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from loader_helpers import nfd
 
 from vnsearch.documents import (
     Document,
 )
 from vnsearch.errors import DocumentError
+
+from loader_helpers import nfd
 
 
 def test_from_record_default_keys():

@@ -18,13 +18,14 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from conftest import NEWS, SAMPLE_CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vnsearch
 from vnsearch import DocumentError, VnsearchError, load
 from vnsearch.documents import decoding, documents_from
+
+from conftest import NEWS, SAMPLE_CORPUS
 
 SCALE = float(os.environ.get("VNSEARCH_FUZZ_EXAMPLES", "1"))
 QUERY_BOUND = 2.0  # CPU seconds; generous: the slowest query seen is recorded in reliability.md

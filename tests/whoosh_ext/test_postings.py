@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
-from conftest import SAMPLE_CORPUS
 from vnsearch import Index
 from vnsearch import query as _q
 from vnsearch.whoosh_ext.postings import PostingArrays, top
 from vnsearch.whoosh_ext.scoring import BM25
+
+from conftest import SAMPLE_CORPUS
 
 WEIGHTING = BM25(B=0.8, K1=0.8)
 

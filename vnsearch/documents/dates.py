@@ -241,9 +241,10 @@ def date_bound(value: str, upper: bool = False) -> _dt.datetime:
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a date ({exc})") from None
     else:
-        start = parse_date(text)
-        if start is None:
+        day = parse_date(text)
+        if day is None:
             raise ValueError(f"{value!r} is not a date (use 2020, 2020-07 or 2020-07-10)")
+        start = day
         if start.time() != _dt.time() or ":" in text:
             return start  # a moment, not a day
     if not upper:
