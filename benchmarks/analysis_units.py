@@ -1,8 +1,9 @@
-"""Speed of text analysis (``vnsearch.analysis._units``), this checkout against a git revision.
+"""Speed of text analysis (``vnsearch.vietnamese.units.units``), this checkout against a git revision.
 
 Reads the first ``--docs`` articles of a news-vi style ``docs.jsonl.gz`` through
-``Document.from_record``, as the indexer does, and times ``_units(text, words)`` on the title
-and the body of each. The baseline is ``git archive`` of ``--baseline`` (``HEAD`` by default)
+``Document.from_record``, as the indexer does, and times ``units(text, words)`` on the title
+and the body of each (``vnsearch.analysis._units`` in a revision from before the units had
+their own module). The baseline is ``git archive`` of ``--baseline`` (``HEAD`` by default)
 unpacked in a temporary folder; each measurement runs in a fresh process (one warm-up pass,
 then one timed pass, CPU time), alternating baseline and checkout ``--repeats`` times so that
 a busy machine slows both alike; the medians are reported. Both must give the same units.
@@ -36,7 +37,10 @@ DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "news-vi" / "docs.jsonl.gz"
 
 def worker(data: Path, docs: int, words: bool) -> None:
     """Print the CPU seconds of one pass over the texts, and a digest of the units."""
-    from vnsearch import analysis
+    try:
+        from vnsearch.vietnamese.units import units
+    except ImportError:  # a baseline from before vietnamese/units.py
+        from vnsearch.analysis import _units as units
     from vnsearch.documents import Document
 
     texts = []
@@ -48,10 +52,10 @@ def worker(data: Path, docs: int, words: bool) -> None:
             texts += [document.title, document.body]
     digest = hashlib.sha256()
     for text in texts:  # warm-up: pyvi's model and the piece caches
-        digest.update(pickle.dumps(tuple(map(tuple, analysis._units(text, words)))))
+        digest.update(pickle.dumps(tuple(map(tuple, units(text, words)))))
     start = time.process_time()
     for text in texts:
-        analysis._units(text, words)
+        units(text, words)
     print(json.dumps({"seconds": time.process_time() - start, "digest": digest.hexdigest()}))
 
 
@@ -89,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--docs", type=int, default=1000, help="articles to read (1000)")
     parser.add_argument("--repeats", type=int, default=5, help="measurements of each (5)")
     parser.add_argument("--baseline", default="HEAD", help="git revision to compare with (HEAD)")
-    parser.add_argument("--no-words", action="store_true", help="_units(text, False): no pyvi")
+    parser.add_argument("--no-words", action="store_true", help="units(text, False): no pyvi")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -112,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 digests[name] = result["digest"]
     medians = {name: statistics.median(seconds) for name, seconds in times.items()}
     before, after = medians[args.baseline], medians["checkout"]
-    print(f"_units(text, {not args.no_words}) on titles and bodies of {args.docs:,} articles, "
+    print(f"units(text, {not args.no_words}) on titles and bodies of {args.docs:,} articles, "
           f"CPU seconds, median of {args.repeats}")
     for name, seconds in times.items():
         print(f"  {name:>10}: {medians[name]:.2f} s  ({' '.join(f'{s:.2f}' for s in seconds)})")

@@ -6,8 +6,8 @@ without accents highlights the accented words it found; spans index the original
 
 from __future__ import annotations
 
-import functools
 import bisect
+import functools
 import html
 import re
 import unicodedata
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from vnsearch.vietnamese import text as _text
-from vnsearch.analysis import MAX_TOKEN_CHARS, _units
+from vnsearch.vietnamese.pieces import PART_RE
+from vnsearch.vietnamese.units import MAX_TOKEN_CHARS, units
 
 __all__ = ["Snippet", "find_spans", "make_snippets", "lead_snippet", "whole_snippet"]
 
@@ -86,9 +87,6 @@ def _no_controls(text: str) -> str:
     return "".join(ch if ch >= " " or ch in "\t" else " " for ch in text)
 
 
-_PART_RE = re.compile(r"[^\W_]+")
-# A folded syllable that fold_syllable() may have made from one ending in y (ki from kỹ).
-_Y_AS_I_RE = re.compile(r"(?:h|k|l|m|qu|s|t)i")
 # A word character the fold table leaves outside ASCII: the quick scan cannot read such text.
 _FOREIGN_RE = re.compile(r"[^\W\x00-\x7f]")
 # A token's letters and digits are a whole run of them, except where pyvi's piece pattern
@@ -130,11 +128,11 @@ def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, 
 @functools.lru_cache(maxsize=64)
 def _scanner(exact: frozenset[str], folded: frozenset[str]) -> re.Pattern[str] | None:
     """A pattern finding, in a folded text, every syllable of every term, folded (and more)."""
-    parts = {part for term in exact | folded for part in _PART_RE.findall(_text.fold(term))}
+    parts = {part for term in exact | folded for part in PART_RE.findall(_text.fold(term))}
     if not parts:
         return None
     alternatives = [
-        re.escape(part[:-1]) + "[iy]" if _Y_AS_I_RE.fullmatch(part) else re.escape(part)
+        re.escape(part[:-1]) + "[iy]" if _text.may_end_in_y(part) else re.escape(part)
         for part in sorted(parts, key=len, reverse=True)
     ]
     return re.compile(_ALONE_BEFORE + "(?:" + "|".join(alternatives) + ")" + _ALONE_AFTER)
@@ -150,7 +148,7 @@ def _skeleton(text: str) -> str | None:
     lower = text.lower()
     if len(lower) != len(text):
         return None
-    skeleton = lower.translate(_text._FOLD_TABLE)
+    skeleton = lower.translate(_text.FOLD_TABLE)
     if not skeleton.isascii() and _FOREIGN_RE.search(skeleton):
         return None
     return skeleton
@@ -177,7 +175,7 @@ def _token_spans(text: str, start: int, end: int, exact: set[str], folded: set[s
         hit = len(stretch) <= MAX_TOKEN_CHARS and (lower in exact or fold(lower) in folded)
         return [(start, end)] if hit else []
     spans = []
-    for unit in _units(stretch, False):
+    for unit in units(stretch, False):
         if unit.word is not None:
             lower = unit.word.lower()
             if lower in exact or fold(lower) in folded:

@@ -8,7 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vnsearch.vietnamese.text import fold, fold_syllable, normalize, normalize_with_offsets, strip_diacritics
+from vnsearch.vietnamese.text import (
+    FOLD_TABLE,
+    NEW_TO_OLD,
+    OLD_TO_NEW,
+    fold,
+    fold_syllable,
+    may_end_in_y,
+    normalize,
+    normalize_with_offsets,
+    strip_diacritics,
+    tone_placements,
+)
 
 
 def nfd(s: str) -> str:
@@ -121,3 +132,44 @@ def test_fold_is_idempotent(text):
 @given(st.text(alphabet="aăâeêioôơuưyđAĂÂEÊIOÔƠUƯYĐ\u0300\u0301\u0303\u0309\u0323 hgnqt", max_size=30))
 def test_nfd_input_gives_the_same_normal_form(text):
     assert normalize(nfd(text)) == normalize(unicodedata.normalize("NFC", text))
+
+
+def test_the_tone_table_has_both_placements_of_every_tone():
+    # oa, oe, uy in four cases each (oa oA Oa OA...) and five tones: 3 * 4 * 5
+    assert len(OLD_TO_NEW) == len(NEW_TO_OLD) == 60
+    for old, new in OLD_TO_NEW.items():
+        assert normalize(old) == new and normalize(new) == new
+        assert NEW_TO_OLD[new] == old
+        assert fold(old) == fold(new)
+
+
+@pytest.mark.parametrize(
+    ("syllable", "placements"),
+    [
+        ("hoà", ("hòa", "hoà")),
+        ("hòa", ("hòa", "hoà")),
+        ("KHOẺ", ("KHỎE", "KHOẺ")),
+        ("thủy", ("thủy", "thuỷ")),
+        ("quý", ("quý", "quý")),
+        ("QUÝ", ("QUÝ", "QUÝ")),
+        ("hoàn", ("hoàn", "hoàn")),
+        ("a", ("a", "a")),
+    ],
+)
+def test_tone_placements(syllable, placements):
+    assert tone_placements(syllable) == placements
+
+
+@given(st.text(alphabet="hklmqustyiu", min_size=1, max_size=4))
+def test_may_end_in_y_is_where_fold_syllable_merges_y_and_i(syllable):
+    folded = fold_syllable(syllable)
+    if folded != syllable:
+        assert may_end_in_y(folded)
+    if may_end_in_y(syllable):
+        assert fold_syllable(syllable[:-1] + "y") == syllable
+
+
+def test_the_fold_table_folds_one_character_for_one():
+    text = "Đảng ủy Khối các cơ quan"
+    assert text.lower().translate(FOLD_TABLE) == "dang uy khoi cac co quan"
+    assert all(len(base) == 1 for base in FOLD_TABLE.values())

@@ -9,6 +9,9 @@ Two forms of a text matter to search:
 * the *folded* form (:func:`fold`): lower case, no diacritics, ``đ`` -> ``d``, every other
   non-ASCII letter through unidecode, and the spelling variants ``y``/``i`` merged (see
   :func:`fold_syllable`), so that a query typed without accents finds accented text.
+
+This module is the only home of the tone table (:data:`OLD_TO_NEW`), of the fold table
+(:data:`FOLD_TABLE`) and of the ``y``/``i`` rule (:func:`fold_syllable`, :func:`may_end_in_y`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ __all__ = [
     "fold",
     "fold_syllable",
     "strip_diacritics",
-    "is_folded",
     "has_diacritics",
+    "tone_placements",
+    "may_end_in_y",
+    "OLD_TO_NEW",
+    "NEW_TO_OLD",
+    "FOLD_TABLE",
 ]
 
 # Look-alikes of the capital D with stroke: Icelandic eth and African D.
@@ -37,13 +44,15 @@ def _toned(base: str, tone: str) -> str:
     return unicodedata.normalize("NFC", base + tone)
 
 
-# "hòa" -> "hoà": a toned o or u followed by a, e (after o) or y (after u) that ends the syllable.
-_OLD_PLACEMENT: dict[str, str] = {}
+# The tone table: a final oa/oe/uy toned on its first vowel ("hòa", "khỏe", "thủy", the old
+# placement) -> toned on its second ("hoà", "khoẻ", "thuỷ", the new placement), in every case.
+OLD_TO_NEW: dict[str, str] = {}
 for _tone in _TONES:
     for _first, _seconds in (("o", "ae"), ("u", "y")):
         for _f in (_first, _first.upper()):
             for _s in _seconds + _seconds.upper():
-                _OLD_PLACEMENT[_toned(_f, _tone) + _s] = _f + _toned(_s, _tone)
+                OLD_TO_NEW[_toned(_f, _tone) + _s] = _f + _toned(_s, _tone)
+NEW_TO_OLD: dict[str, str] = {new: old for old, new in OLD_TO_NEW.items()}
 
 _OLD_PLACEMENT_RE = re.compile(
     # not after q ("quý" has its tone on y in both styles) and not before another letter;
@@ -56,7 +65,27 @@ _OLD_PLACEMENT_RE = re.compile(
 
 
 def _place_tones(text: str) -> str:
-    return _OLD_PLACEMENT_RE.sub(lambda m: _OLD_PLACEMENT[m.group(0)], text)
+    return _OLD_PLACEMENT_RE.sub(lambda m: OLD_TO_NEW[m.group(0)], text)
+
+
+def tone_placements(syllable: str) -> tuple[str, str]:
+    """``syllable`` with the old and with the new tone placement (the same when it has neither).
+
+    ``qu`` is a consonant: "quý" has its tone on ``y`` in both placements.
+
+    >>> tone_placements("hoà"), tone_placements("Thủy"), tone_placements("quý")
+    (('hòa', 'hoà'), ('Thủy', 'Thuỷ'), ('quý', 'quý'))
+    """
+    ending = syllable[-2:]
+    if ending in OLD_TO_NEW:
+        old, new = ending, OLD_TO_NEW[ending]
+    elif ending in NEW_TO_OLD:
+        old, new = NEW_TO_OLD[ending], ending
+    else:
+        return syllable, syllable
+    if syllable[-3:-2] in ("q", "Q"):
+        return syllable, syllable
+    return syllable[:-2] + old, syllable[:-2] + new
 
 
 def _normal_nfc(text: str) -> str:
@@ -133,10 +162,15 @@ def _build_fold_table() -> dict[int, str]:
     return table
 
 
-_FOLD_TABLE = _build_fold_table()
+FOLD_TABLE: dict[int, str] = _build_fold_table()
+"""``str.translate`` table folding each Vietnamese letter to its lower-case ASCII base, one
+character for one (so offsets hold): what :func:`fold` does before unidecode and ``y``/``i``."""
 
-# The open syllables whose final i may be written y: kỹ/kĩ, lý/lí, mỹ/mĩ, sỹ/sĩ, tỷ/tỉ, quý/quí, hy/hi.
-_Y_AS_I_RE = re.compile(r"^(h|k|l|m|qu|s|t)y$")
+# The initials of the open syllables whose final i may be written y: kỹ/kĩ, lý/lí, mỹ/mĩ, sỹ/sĩ,
+# tỷ/tỉ, quý/quí, hy/hi.
+_Y_AS_I_INITIALS = "h|k|l|m|qu|s|t"
+_Y_AS_I_RE = re.compile(rf"^(?:{_Y_AS_I_INITIALS})y$")
+_I_FROM_Y_RE = re.compile(rf"(?:{_Y_AS_I_INITIALS})i")
 
 
 def strip_diacritics(text: str) -> str:
@@ -157,7 +191,7 @@ def strip_diacritics(text: str) -> str:
 
 def _build_cased_table() -> dict[int, str]:
     table = {}
-    for cp, base in _FOLD_TABLE.items():
+    for cp, base in FOLD_TABLE.items():
         table[cp] = base.upper() if chr(cp).isupper() else base
     return table
 
@@ -166,7 +200,8 @@ _FOLD_TABLE_CASED = _build_cased_table()
 
 
 def _unidecode(text: str) -> str:
-    from unidecode import unidecode  # imported on first non-Vietnamese letter only
+    # imported on the first letter the table cannot fold: most texts never need its tables
+    from unidecode import unidecode
 
     return unidecode(text)
 
@@ -188,6 +223,16 @@ def fold_syllable(syllable: str) -> str:
     return syllable
 
 
+def may_end_in_y(folded: str) -> bool:
+    """True when :func:`fold_syllable` may have made the folded syllable ``folded`` from one
+    ending in ``y``: the same initials and a final ``i``.
+
+    >>> [may_end_in_y(s) for s in ["ki", "qui", "thi", "tai"]]
+    [True, True, False, False]
+    """
+    return _I_FROM_Y_RE.fullmatch(folded) is not None
+
+
 @functools.lru_cache(maxsize=65536)
 def fold(token: str) -> str:
     """Return the folded form of a token (a syllable, an ``_``-joined word, a number, a URL).
@@ -202,7 +247,7 @@ def fold(token: str) -> str:
     >>> fold("Tiếng Việt Ελληνικά")
     'tieng viet ellenika'
     """
-    folded = token.lower().translate(_FOLD_TABLE)
+    folded = token.lower().translate(FOLD_TABLE)
     if not folded.isascii():
         folded = _unidecode(unicodedata.normalize("NFC", folded)).lower()
     if "y" not in folded:
@@ -219,9 +264,4 @@ def has_diacritics(text: str) -> bool:
     (False, True, False)
     """
     return text.translate(_FOLD_TABLE_CASED) != text
-
-
-def is_folded(token: str) -> bool:
-    """True when ``token`` is already in folded form (typed without accents, lower case)."""
-    return fold(token) == token
 

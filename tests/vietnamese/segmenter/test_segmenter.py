@@ -6,32 +6,13 @@ import json
 import subprocess
 import sys
 import threading
-import unicodedata
-import warnings
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vnsearch.vietnamese.segmenter import PIECE_RE, join_flags, pieces, segment, tokenize
-
-SAMPLE_CORPUS = Path(__file__).resolve().parents[2] / "sample_corpus"
-
-
-@pytest.fixture(scope="module")
-def vi_tokenizer():
-    """pyvi's ViTokenizer module, the reference; its source has invalid escape sequences."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SyntaxWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return pytest.importorskip("pyvi.ViTokenizer")
-
-
-def _sample_texts() -> list[str]:
-    files = sorted(SAMPLE_CORPUS.glob("*.txt"))
-    assert len(files) >= 5, f"expected the sample articles in {SAMPLE_CORPUS}"
-    return [path.read_text(encoding="utf-8") for path in files]
+from vnsearch.vietnamese.segmenter import join_flags, pieces, segment, tokenize
 
 
 def _show(text: str, flags_of=segment) -> str:
@@ -45,15 +26,15 @@ def _show(text: str, flags_of=segment) -> str:
 # identical to pyvi
 
 
-def test_tokenize_matches_pyvi_on_every_sample_line(vi_tokenizer):
-    lines = [line for text in _sample_texts() for line in text.split("\n")]
+def test_tokenize_matches_pyvi_on_every_sample_line(vi_tokenizer, sample_texts):
+    lines = [line for text in sample_texts for line in text.split("\n")]
     for line in lines:
         assert tokenize(line) == vi_tokenizer.tokenize(line), line
 
 
-def test_tokenize_matches_pyvi_on_whole_articles(vi_tokenizer):
+def test_tokenize_matches_pyvi_on_whole_articles(vi_tokenizer, sample_texts):
     # whole files: line breaks become pieces, and sequences run to thousands of pieces
-    for text in _sample_texts():
+    for text in sample_texts:
         assert tokenize(text) == vi_tokenizer.tokenize(text)
 
 
@@ -85,12 +66,6 @@ def test_tokenize_matches_pyvi_on_edge_cases(vi_tokenizer, text):
     assert tokenize(text) == vi_tokenizer.tokenize(text)
 
 
-def test_pieces_match_pyvi_sylabelize(vi_tokenizer):
-    for text in _sample_texts():
-        _, expected = vi_tokenizer.ViTokenizer.sylabelize(text)
-        assert pieces(text) == expected
-
-
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet="aăâeêioôơuưyđAĐHhnNgG àáảãạờởữệụỳ.,:;!?-_/@\n\"'“”…", max_size=40))
 def test_tokenize_matches_pyvi_on_random_text(vi_tokenizer, text):
@@ -100,12 +75,6 @@ def test_tokenize_matches_pyvi_on_random_text(vi_tokenizer, text):
 def test_tokenize_returns_text_without_pieces_unchanged():
     assert tokenize(" \t ") == " \t "
     assert tokenize("") == ""
-
-
-def test_piece_re_offsets_index_the_nfc_text():
-    text = unicodedata.normalize("NFD", "Đảng ủy Khối, 10/7.")
-    nfc = unicodedata.normalize("NFC", text)
-    assert [nfc[m.start() : m.end()] for m in PIECE_RE.finditer(nfc)] == pieces(text)
 
 
 def test_join_flags_shapes():
@@ -212,8 +181,8 @@ def test_segment_any_text(text):
     assert not flags or flags[0] is False
 
 
-def test_threads_get_the_same_answers():
-    texts = [line for text in _sample_texts() for line in text.split("\n") if line][:40]
+def test_threads_get_the_same_answers(sample_texts):
+    texts = [line for text in sample_texts for line in text.split("\n") if line][:40]
     expected = [join_flags(pieces(text)) for text in texts]
     results: dict[int, list[list[bool]]] = {}
 
@@ -245,7 +214,7 @@ print(json.dumps({"at_import": sorted(at_import), "after_use": sorted(after_use)
 
 
 def test_import_and_use_pull_in_neither_pyvi_nor_sklearn_nor_numpy():
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     out = subprocess.run(
         [sys.executable, "-c", _IMPORTS], cwd=root, capture_output=True, text=True, check=True
     )
@@ -256,54 +225,3 @@ def test_import_and_use_pull_in_neither_pyvi_nor_sklearn_nor_numpy():
         assert not loaded & set(heavy), (stage, loaded & set(heavy))
     # The model's weights are read from its bytes: crfsuite itself is not needed to tag.
     assert "pycrfsuite" not in modules["after_use"]
-
-
-# ---------------------------------------------------------------------------------------------
-# tagging without crfsuite, and with it
-
-
-def _sample_sequences():
-    from vnsearch.vietnamese import segmenter
-
-    for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        for line in [*text.splitlines(), text.upper()]:
-            found = pieces(line)
-            if found:
-                yield segmenter._robust_infos(found)
-                yield [segmenter._info(piece) for piece in found]
-
-
-def test_own_viterbi_gives_crfsuites_labels():
-    from vnsearch.vietnamese import segmenter
-
-    crf = segmenter._model().crf
-    assert crf is not None and crf.labels == ("B_W", "I_W")
-    tagger = segmenter._tagger()
-    sequences = list(_sample_sequences())
-    assert sum(map(len, sequences)) > 5000
-    for infos in sequences:
-        assert crf.tag(infos, segmenter._codes(infos)) == tagger.tag(segmenter._attributes(infos))
-
-
-def test_crfsuite_tags_when_the_model_cannot_be_read(monkeypatch):
-    from vnsearch.vietnamese import segmenter
-
-    model = segmenter._model()
-    files = sorted(SAMPLE_CORPUS.glob("*.txt"))
-    lines = [line for path in files for line in path.read_text(encoding="utf-8").splitlines()]
-    expected = [segment(pieces(line)) for line in lines]
-    monkeypatch.setattr(segmenter, "_loaded", model._replace(crf=None))
-    monkeypatch.setattr(segmenter, "_info_cache", {})
-    monkeypatch.setattr(segmenter, "_robust_cache", {})
-    assert [segment(pieces(line)) for line in lines] == expected
-
-
-@pytest.mark.parametrize("cut", [0, 3, 48, 1000, -100])
-def test_a_model_that_cannot_be_read_gives_no_weights(cut):
-    from vnsearch.vietnamese import segmenter
-
-    data = segmenter._model().crfsuite
-    assert segmenter._crfsuite_crf(data) is not None
-    assert segmenter._crfsuite_crf(data[:cut]) is None
-    assert segmenter._crfsuite_crf(b"lCRF" + bytes(100)) is None
