@@ -279,6 +279,7 @@ def _input_bytes(path: Path, format: str | None) -> int:
 
 
 def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    # Each command loads what it needs when it runs: --help and a wrong option stay instant.
     from vnsearch.documents import SkippedRecord, load
     from vnsearch.index import Index
 
@@ -348,6 +349,7 @@ def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    # Loaded when the command runs (see _run_index).
     from vnsearch import display
     from vnsearch.index import Index
     from vnsearch.notebook import index_for
@@ -381,6 +383,7 @@ def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    # Loaded when the command runs (see _run_index).
     from vnsearch.index import Index
 
     if not Index.exists(args.index):

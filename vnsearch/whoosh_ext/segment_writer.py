@@ -31,6 +31,7 @@ from whoosh import formats
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.filedb import filetables
+from whoosh.filedb.filestore import FileStorage
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
@@ -548,8 +549,6 @@ def build_segment(folder: str, batch: Sequence[Mapping[str, Any]], limitmb: int)
     The segment's files are in the folder, but only a commit by the writer holding the lock
     makes the segment part of the index.
     """
-    from whoosh.filedb.filestore import FileStorage
-
     # Indexing leaves no garbage cycles (13 objects for 2,500 articles), but the collector's
     # passes over the growing postings cost 15% of the time: off while this worker builds.
     collecting = gc.isenabled()
