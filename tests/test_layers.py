@@ -15,7 +15,7 @@ PACKAGE = Path(vnsearch.__file__).parent
 #: Top to bottom. A module may import from its own layer or any layer below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("vnsearch", "__main__", "cli", "notebook", "server", "opensearch"),  # interfaces
-    ("index", "searcher"),  # the write side and the read side
+    ("index", "searcher", "check"),  # the write side, the read side, the index checker
     ("workers", "query", "ranking", "results", "suggest", "highlight", "display"),
     ("whoosh_ext",),  # the only code that touches Whoosh's internals
     ("schema",),

@@ -185,6 +185,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--index", required=True, metavar="DIR", help="the index folder")
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(run=_run_stats)
+
+    check = commands.add_parser(
+        "check", parents=[common], help="verify every file of an index; --repair rebuilds its metadata",
+        description="Verify an index: vnsearch.json, each table of contents, the checksum of every file "
+        "the last commit lists, then every stored document and posting. Exits 1 if anything is damaged. "
+        "--repair rebuilds vnsearch.json from the table of contents, goes back to the last intact commit, "
+        "or commits without a damaged segment (its documents are lost, and counted).",
+    )
+    check.add_argument("--index", required=True, metavar="DIR", help="the index folder")
+    check.add_argument("--repair", action="store_true", help="rebuild the metadata from what is intact")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(run=_run_check)
     return parser
 
 
@@ -414,6 +426,35 @@ def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     print(f"segments:   {stats.segments}", file=out)
     print("fields:     " + ", ".join(f"{name} ({kind})" for name, kind in stats.fields.items()), file=out)
     return 0
+
+
+# -- vnsearch check ---------------------------------------------------------------------------
+
+
+def _run_check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from vnsearch.check import check_index
+
+    report = check_index(args.index, repair=args.repair)
+    if args.json:
+        json.dump(
+            {
+                "path": report.path, "ok": report.ok, "files": report.files, "documents": report.documents,
+                "postings": report.postings, "documents_lost": report.documents_lost,
+                "problems": [{"file": p.file, "what": p.what} for p in report.problems],
+                "repairs": list(report.repairs),
+            },
+            out, ensure_ascii=False, indent=2,
+        )
+        out.write("\n")
+    else:
+        for problem in report.problems:
+            print(f"damaged: {problem}", file=out)
+        for repair in report.repairs:
+            print(f"repaired: {repair}", file=out)
+        verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+        print(f"{verdict}: {report.files} files, {report.documents:,} documents, "
+              f"{report.postings:,} postings read", file=out)
+    return 0 if report.ok else EXIT_ERROR
 
 
 def _size(size: int) -> str:

@@ -8,6 +8,7 @@ __all__ = [
     "IndexNotFoundError",
     "IndexLockedError",
     "IndexVersionError",
+    "IndexCorruptError",
     "QuerySyntaxError",
     "SchemaError",
 ]
@@ -42,6 +43,10 @@ class IndexLockedError(VnsearchError):
 
 class IndexVersionError(VnsearchError):
     """The index was made by an incompatible version of vnsearch."""
+
+
+class IndexCorruptError(IndexVersionError):
+    """A file of the index is damaged or was not written by vnsearch; the message names it."""
 
 
 class SchemaError(VnsearchError, ValueError):

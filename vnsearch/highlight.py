@@ -25,6 +25,8 @@ MAX_FRAGMENTS = 3
 _ANSI_MARK, _ANSI_RESET = "\x1b[1;33m", "\x1b[0m"
 _ELLIPSIS = "…"
 _SPACE_RE = re.compile(r"\s+")
+_MAX_WINDOWS = 2000  # fragments are chosen among the first matches: work bounded per text
+_WORD_REACH = 40  # characters looked at for a word boundary before cutting inside a word
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, 
     for m in scan.finditer(skeleton):
         if m.start() < end:
             continue  # in the stretch just checked
-        start, end = _stretch_start(text, m.start()), _stretch_end(text, m.end())
+        start, end = _stretch_start(text, m.start(), max(end, 0)), _stretch_end(text, m.end())
         spans += _token_spans(text, start, end, exact, folded)
     return _merge(spans, text)
 
@@ -154,13 +156,15 @@ def _skeleton(text: str) -> str | None:
     return skeleton
 
 
-def _stretch_start(text: str, pos: int) -> int:
-    """The start of the space-delimited stretch around ``pos``: tokens never cross a space."""
-    return max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos)) + 1
+def _stretch_start(text: str, pos: int, lo: int = 0) -> int:
+    """The start of the space-delimited stretch around ``pos``: tokens never cross a space.
+    ``lo``: where the stretch before ended (the searches stop there: linear in the text)."""
+    return max(text.rfind(" ", lo, pos), text.rfind("\n", lo, pos), lo - 1) + 1
 
 
 def _stretch_end(text: str, pos: int) -> int:
-    space, newline = text.find(" ", pos), text.find("\n", pos)
+    space = text.find(" ", pos)
+    newline = text.find("\n", pos, space if space >= 0 else len(text))  # never past the space
     ends = [i for i in (space, newline) if i >= 0]
     return min(ends) if ends else len(text)
 
@@ -223,18 +227,23 @@ def make_snippets(
 
 
 def _windows(text: str, spans: list[tuple[int, int]], chars: int) -> list[tuple[int, int, int, int]]:
-    """One candidate window per match: it starts a little before that match and takes the
-    following matches that fit; returns (start, end, distinct words, matches)."""
+    """One candidate window per match (of the first _MAX_WINDOWS): it starts a little before
+    that match and takes the following matches that fit, never longer than ``chars``;
+    returns (start, end, distinct words, matches)."""
     windows = []
+    spans = spans[:_MAX_WINDOWS]
     ends = [e for _, e in spans]  # increasing: the spans are sorted and do not overlap
     for i, (s, e) in enumerate(spans):
         start = _word_start(text, max(0, s - chars // 4))
+        if e - start > chars:
+            start = s  # a long match: the crop starts with it
         end = min(len(text), start + chars)
         inside = spans[i : bisect.bisect_right(ends, end, lo=i)]
         if not inside:
-            end = e
+            end = min(e, start + chars)
             inside = [(s, e)]
-        end = _word_end(text, max(end, inside[-1][1]))
+        # Never past the crop: a word longer than the crop is cut.
+        end = min(_word_end(text, max(end, inside[-1][1])), start + chars)
         distinct = {_text.fold(text[a:b].lower()) for a, b in inside}
         windows.append((start, end, len(distinct), len(inside)))
     return windows
@@ -246,7 +255,7 @@ def _word_start(text: str, pos: int) -> int:
         return 0
     if text[pos - 1].isspace():
         return pos
-    space = _SPACE_RE.search(text, pos)
+    space = _SPACE_RE.search(text, pos, pos + _WORD_REACH)  # bounded: linear in the text
     return space.end() if space else pos
 
 
@@ -254,8 +263,8 @@ def _word_end(text: str, pos: int) -> int:
     """``pos`` moved forward to the end of the word it is in."""
     if pos >= len(text):
         return len(text)
-    space = _SPACE_RE.search(text, pos)
-    return space.start() if space else len(text)
+    space = _SPACE_RE.search(text, pos, pos + _WORD_REACH)  # bounded: linear in the text
+    return space.start() if space else min(len(text), pos + _WORD_REACH)
 
 
 def _snippet(text: str, start: int, end: int, spans: Iterable[tuple[int, int]], field: str) -> Snippet:

@@ -35,7 +35,19 @@ from vnsearch.errors import (
 from vnsearch.schema import IndexSchema
 from vnsearch.version import __version__
 from vnsearch.whoosh_ext.segment_writer import Writer, commit_with_segments
-from vnsearch.whoosh_ext.storage import LockError, MemoryStorage, file_storage, holds_index, is_index_file
+from vnsearch.whoosh_ext.storage import (
+    LockError,
+    MemoryStorage,
+    check_seal,
+    create_index,
+    file_storage,
+    has_seal,
+    holds_index,
+    is_index_file,
+    sealed_json,
+    write_atomic,
+    writer_lock,
+)
 
 if TYPE_CHECKING:
     from vnsearch.results import Results
@@ -168,12 +180,16 @@ class Index:
                     raise VnsearchError(
                         f"{folder} already holds an index; open it with Index.open or pass overwrite=True"
                     )
-                _remove_index_files(folder)
             folder.mkdir(parents=True, exist_ok=True)
-            storage = file_storage(folder)
-        whoosh_index = storage.create_index(schema.whoosh_schema())
-        if folder is not None:
-            _write_meta(folder, schema)
+            storage = file_storage(folder, require_checksums=True)
+            # A writer of the index being replaced finishes its commit first.
+            with writer_lock(storage, lock_timeout):
+                if overwrite:
+                    _remove_index_files(folder)
+                whoosh_index = create_index(storage, schema.whoosh_schema())
+                write_meta(folder, schema)
+            return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
+        whoosh_index = create_index(storage, schema.whoosh_schema())
         return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
 
     @classmethod
@@ -190,6 +206,7 @@ class Index:
             raise IndexNotFoundError(f"{folder} is not a vnsearch index (no {META_FILE})")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            check_seal(meta, str(meta_path))
             fmt = int(meta["format"])
             schema = IndexSchema.from_json(meta["fields"])
         except (ValueError, KeyError, TypeError, AttributeError, SchemaError) as exc:
@@ -199,7 +216,7 @@ class Index:
                 f"the index at {folder} has format {fmt} (made by vnsearch {meta.get('version', '?')}); "
                 f"this vnsearch reads format {FORMAT_VERSION}: rebuild the index"
             )
-        storage = file_storage(folder)
+        storage = file_storage(folder, require_checksums=has_seal(meta))
         for attempt in range(_OPEN_ATTEMPTS):
             try:
                 whoosh_index = storage.open_index()
@@ -210,6 +227,8 @@ class Index:
                 if attempt == _OPEN_ATTEMPTS - 1:
                     raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
                 time.sleep(0.05)
+            except VnsearchError:
+                raise  # a damaged or forged file, named
             except Exception as exc:  # Whoosh raises EmptyIndexError, pickling and OS errors
                 raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
         return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
@@ -464,6 +483,7 @@ class Index:
                     # Whoosh cannot replace a document it has not committed yet.
                     self.commit()
                     writer = self._open_writer()
+                    known = self._known_ids()  # under the lock: other processes' commits too
                 values = _whoosh_values(doc, extra)
                 if doc.id in known:
                     writer.delete_by_term("id", doc.id)  # update_document, for the ids it needs
@@ -475,13 +495,15 @@ class Index:
                 if self._pending >= batch_size:
                     self.commit()
                     writer = self._open_writer()
+                    known = self._known_ids()  # under the lock: other processes' commits too
         except BaseException:
             self.cancel()
             raise
 
     def _known_ids(self) -> set[str]:
         """The ids a write must replace rather than add: those in the index (deleted ones
-        too) and those written but not committed. Looking each id up in the index instead
+        too) and those written but not committed. Read with the writer lock held, so from the
+        commit the writer extends. Looking each id up in the index instead
         costs a search per document and keeps every segment's term pages in memory."""
         known = set(self._batch_ids)
         if len(self):
@@ -528,6 +550,7 @@ class Index:
                             building = None
                         self.commit()
                         writer = self._open_writer()
+                        known = self._known_ids()  # under the lock: other processes' commits too
                     if batch:
                         building = pool.build(folder, batch, sizes)
                         for doc_id in ids:
@@ -647,14 +670,16 @@ def _looks_like_index(folder: Path) -> bool:
 
 
 def _remove_index_files(folder: Path) -> None:
-    # Only the files Whoosh and vnsearch write; nothing else.
+    # Only the files Whoosh and vnsearch write; nothing else. The lock file stays: the caller
+    # holds it, and another process may be waiting on it.
     for path in folder.iterdir():
+        if path.name == "MAIN_WRITELOCK":
+            continue
         if path.is_file() and (path.name == META_FILE or is_index_file(path.name)):
             path.unlink()
 
 
-def _write_meta(folder: Path, schema: IndexSchema) -> None:
+def write_meta(folder: Path, schema: IndexSchema) -> None:
+    """Write ``vnsearch.json`` (format, version, fields, CRC32) so a crash leaves old or new."""
     meta = {"format": FORMAT_VERSION, "version": __version__, "fields": schema.to_json()}
-    tmp = folder / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, folder / META_FILE)
+    write_atomic(folder, META_FILE, sealed_json(meta))

@@ -251,12 +251,17 @@ def _cached_build(path: Path, key: str, stamp: str, settings: Mapping[str, Any])
         (building / _SOURCE_FILE).write_text(json.dumps(about, ensure_ascii=False, indent=1), encoding="utf-8")
         if final.exists() and not Index.exists(final):
             shutil.rmtree(final, ignore_errors=True)  # the remains of a damaged index
+        from vnsearch.whoosh_ext.storage import DurableStorage, sync_tree
+
+        sync_tree(building)  # whole on disk before its name says it is the cache
         try:
             os.rename(building, final)
         except OSError:
             if not Index.exists(final):
                 raise
             # Another process finished the same build first: use theirs.
+        else:
+            DurableStorage.ops.sync_dir(str(home))
     finally:
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)

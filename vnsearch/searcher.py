@@ -132,6 +132,8 @@ class Searcher:
         ignored = list(parsed.ignored)
         if terms.truncated:
             ignored.append(f"words after the first {options.max_terms}")
+        if terms.unexpanded:
+            ignored.append(f"expansion budget spent: {', '.join(terms.unexpanded)} searched as typed")
         filter_query = _filters(filters, schema) if filters else None
         if wquery is None:
             if filter_query is None:

@@ -48,6 +48,10 @@ class SearchSettings:
     rerank_depth: int = 100
     max_terms: int = 64  # words of a query searched; the rest is ignored (and said so)
     max_expansions: int = 200  # terms a prefix or fuzzy word may expand to
+    # A query's budget for all its prefix and fuzzy words: terms, and seconds spent expanding;
+    # words past it are searched as typed (and Results.ignored says so).
+    max_query_expansions: int = 1000
+    max_expansion_seconds: float = 0.25
 
     def with_options(self, **options: Any) -> "SearchSettings":
         """A copy with some settings changed; unknown names raise ``TypeError``."""

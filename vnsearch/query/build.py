@@ -8,6 +8,8 @@ applies. The weights come from :class:`~vnsearch.settings.SearchSettings`.
 
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -33,6 +35,11 @@ class QueryTerms:
     # Terms that only stand for the matched span (prefixes, fuzzy words), folded.
     syllables: list[str] = field(default_factory=list)
     truncated: bool = False
+    # The query's expansion budget: terms expanded so far, when expanding must stop, and the
+    # prefix and fuzzy words searched as plain words once it was spent.
+    expansions: int = 0
+    expand_until: float | None = None
+    unexpanded: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -274,7 +281,16 @@ class _Builder:
     def expand(self, fieldname: str, text: str, clause: TextClause) -> list[str]:
         if self.reader is None:
             return [text]
-        limit = self.settings.max_expansions
+        terms = self.terms
+        now = time.perf_counter()
+        if terms.expand_until is None:
+            terms.expand_until = now + self.settings.max_expansion_seconds
+        budget = self.settings.max_query_expansions - terms.expansions
+        if budget <= 0 or now > terms.expand_until:
+            if clause.text not in terms.unexpanded:
+                terms.unexpanded.append(clause.text)
+            return [text]  # the budget is spent: the word as typed
+        limit = min(self.settings.max_expansions, budget)
         if clause.kind == "prefix":
             found: list[str] = []
             for term in self.reader.expand_prefix(fieldname, text):
@@ -287,6 +303,7 @@ class _Builder:
             # Keep the commonest: those are what the user most likely meant.
             found.sort(key=lambda t: -self.reader.doc_frequency(fieldname, t))
             found = found[:limit]
+        terms.expansions += len(found)
         return found
 
 

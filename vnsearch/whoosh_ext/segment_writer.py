@@ -38,6 +38,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from vnsearch.analysis import exact_analyzer, folded_analyzer, twin_positions
+from vnsearch.whoosh_ext.storage import DurableStorage, commit_toc
 
 __all__ = ["Writer", "build_segment", "commit_with_segments"]
 
@@ -103,6 +104,10 @@ class Writer(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _commit_toc(self, segments: Any) -> None:
+        # Lucene's order: new files fsynced, TOC renamed into place, then old files deleted.
+        commit_toc(self, segments)
 
     def _flush_segment(self) -> None:
         # Whoosh's, with the per-document reader's lengths read once per field.
@@ -554,7 +559,7 @@ def build_segment(folder: str, batch: Sequence[Mapping[str, Any]], limitmb: int)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        ix = FileStorage(folder).open_index()
+        ix = DurableStorage(folder).open_index()
         writer = Writer(ix, _lk=False, limitmb=limitmb)
         try:
             for values in batch:
