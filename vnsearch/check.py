@@ -192,7 +192,7 @@ def _drop_segments(run: _Run, info: Any, damaged: list[Any], manifest: dict[str,
         keep = [s for s in info.segments if s not in damaged]
         run.lost += sum(s.doc_count() for s in damaged)
         kept = {n: v for n, v in manifest.items() if any(n.startswith(f"{s.segment_id()}.") for s in keep)}
-        st._write_toc(index_storage, info.schema, keep, info.generation + 1, kept)
+        st.write_toc(index_storage, info.schema, keep, info.generation + 1, kept)
         run.repairs.append(
             f"committed generation {info.generation + 1} without {len(damaged)} damaged segment(s) "
             f"({run.lost} documents lost: re-add them)"

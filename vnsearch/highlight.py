@@ -81,12 +81,17 @@ class Snippet:
 
 
 def _plain(text: str) -> str:
-    return text
+    return _no_controls(text)
+
+
+# What must not reach a terminal or a reader from a document: C0 controls (but tab), DEL, C1
+# controls (CSI is 0x9b) and the bidi overrides and isolates that reorder what is shown.
+_CONTROLS_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _no_controls(text: str) -> str:
-    # Document text must not drive the terminal: drop escape and other control characters.
-    return "".join(ch if ch >= " " or ch in "\t" else " " for ch in text)
+    # Each becomes a space: the text keeps its length and its words stay apart.
+    return _CONTROLS_RE.sub(" ", text)
 
 
 # A word character the fold table leaves outside ASCII: the quick scan cannot read such text.

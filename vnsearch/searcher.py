@@ -133,7 +133,9 @@ class Searcher:
         if terms.truncated:
             ignored.append(f"words after the first {options.max_terms}")
         if terms.unexpanded:
-            ignored.append(f"expansion budget spent: {', '.join(terms.unexpanded)} searched as typed")
+            words = terms.unexpanded
+            more = f" and {len(words) - 5} more" if len(words) > 5 else ""
+            ignored.append(f"expansion budget spent: {', '.join(words[:5])}{more} searched as typed")
         filter_query = _filters(filters, schema) if filters else None
         if wquery is None:
             if filter_query is None:

@@ -70,3 +70,13 @@ def test_a_query_has_an_expansion_budget_and_says_what_it_cut():
     whole = index.search("ab* cd*")  # 200 terms each: within the default budget of 1,000
     assert not any("expansion budget" in note for note in whole.ignored)
     assert whole.total == 200
+
+
+def test_snippet_text_carries_no_controls_or_bidi_overrides():
+    from vnsearch.highlight import _ANSI_MARK, _ANSI_RESET, find_spans, make_snippets
+
+    text = "chợ \x1b[2J phiên \x9b31m \x7f \u202eđảo\u202c \u2066x\u2069 \x07 chợ"
+    for snippet in make_snippets(text, find_spans(text, {"chợ"}, {"cho"})):
+        ansi = snippet.to_ansi().replace(_ANSI_MARK, "").replace(_ANSI_RESET, "")  # its own marks
+        for rendered in (snippet.to_text(), ansi, str(snippet)):
+            assert not any(ch in rendered for ch in "\x1b\x9b\x7f\u202e\u202c\u2066\u2069\x07"), rendered

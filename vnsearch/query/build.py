@@ -9,7 +9,6 @@ applies. The weights come from :class:`~vnsearch.settings.SearchSettings`.
 from __future__ import annotations
 
 import time
-
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 

@@ -4,7 +4,9 @@ vnsearch pins Whoosh-Reloaded exactly, because the modules here read and write W
 segments below its documented API: :mod:`~vnsearch.whoosh_ext.segment_writer` writes posting
 lists in Whoosh 3's block format, :mod:`~vnsearch.whoosh_ext.postings` reads them a block at a
 time, :mod:`~vnsearch.whoosh_ext.scoring` extends Whoosh's BM25F scorer,
-:mod:`~vnsearch.whoosh_ext.storage` knows Whoosh's file names, and
+:mod:`~vnsearch.whoosh_ext.storage` knows Whoosh's file names and commits in a crash-safe
+order with checksums, :mod:`~vnsearch.whoosh_ext.pickles` restricts what index pickles may
+name, and
 :mod:`~vnsearch.whoosh_ext.terms` expands fuzzy terms. The rest of vnsearch uses Whoosh's
 documented API only (``whoosh.query``, ``whoosh.fields``, ``whoosh.analysis``, ``whoosh.sorting``,
 indexes, readers and searchers); a test keeps it so.
@@ -133,6 +135,19 @@ PRIVATE_NAMES: tuple[Private, ...] = (
     Private("whoosh.index._DEF_INDEX_NAME", "the prefix of every index file", "storage", shape="'MAIN'"),
     Private("whoosh.index.TOC._filename", "the name of a commit's table of contents", "storage",
             shape="indexname, gen"),
+    Private("whoosh.index.TOC._pattern", "recognises a table of contents' name", "storage",
+            shape="indexname"),
+    Private("whoosh.index._CURRENT_TOC_VERSION", "the only TOC format read (older ones unpickle freely)",
+            "storage", shape="-111"),
+    Private("whoosh.filedb.filestore.FileStorage._fpath", "a file's path in the index folder", "storage",
+            shape="fname"),
+    Private("whoosh.codec.whoosh3.loads", "unpickles blocks and inlined terms: restricted", "pickles"),
+    Private("whoosh.formats.loads", "unpickles positions: restricted", "pickles"),
+    Private("whoosh.columns.loads", "unpickles stored fields: restricted", "pickles"),
+    Private("whoosh.filedb.structfile.load_pickle", "unpickles block summaries, compound directories, "
+            "segment lists: restricted", "pickles"),
+    Private("whoosh.index.pickle", "unpickles the schema: restricted", "pickles"),
+    Private("whoosh.index.toc_loaders", "old TOC formats' unrestricted loaders: emptied", "pickles"),
     Private("whoosh.query.FuzzyTerm._btexts", "the index's terms near a word", "terms", shape="ixreader"),
 )
 

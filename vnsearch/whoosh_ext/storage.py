@@ -64,6 +64,7 @@ __all__ = [
     "FileOps",
     "DurableStorage",
     "commit_toc",
+    "write_toc",
     "create_index",
     "write_atomic",
     "crc32_of",
@@ -369,7 +370,7 @@ def _toc_bytes(schema: Any, segments: Sequence[Any], generation: int, manifest: 
     return body + _FOOTER.pack(len(listing), crc) + TOC_MAGIC
 
 
-def _write_toc(storage: DurableStorage, schema: Any, segments: Sequence[Any], generation: int,
+def write_toc(storage: DurableStorage, schema: Any, segments: Sequence[Any], generation: int,
                manifest: Mapping[str, tuple[int, int]]) -> None:
     """Steps 3 and 4: the TOC under a temporary name, fsynced, renamed, the folder fsynced."""
     ops = storage.ops
@@ -416,7 +417,7 @@ def commit_toc(writer: Any, segments: Sequence[Any]) -> None:
         fresh.append(name)
     if fresh:
         ops.sync_dir(storage.folder)
-    _write_toc(storage, writer.schema, segments, writer.generation, manifest)
+    write_toc(storage, writer.schema, segments, writer.generation, manifest)
     storage.sums.update(manifest)
     storage.verified(fresh)
     # The commit is durable: what only the previous commits needed can go.
@@ -439,7 +440,7 @@ def create_index(storage: Any, schema: Any) -> Any:
     for name in storage.list():
         if name.startswith(prefix):
             storage.delete_file(name)
-    _write_toc(storage, schema, [], 0, {})
+    write_toc(storage, schema, [], 0, {})
     return FileIndex(storage, schema=schema, indexname=INDEX_NAME)
 
 
