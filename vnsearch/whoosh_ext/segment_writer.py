@@ -31,7 +31,6 @@ from whoosh import formats
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.filedb import filetables
-from whoosh.filedb.filestore import FileStorage
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
