@@ -12,6 +12,9 @@ optimize on three index sizes, as ``tests/system/test_crash_states.py`` replays 
 
 ``python benchmarks/durability.py corrupt --trials 1000``: random corruptions of a real index's
 files (see ``tests/system/test_corruption.py``), outcomes counted.
+
+``python benchmarks/durability.py query --docs 5000``: CPU time of crafted queries (64 fuzzy
+words, 64 prefixes, nested phrases) with the query's expansion budget and without it.
 """
 
 from __future__ import annotations
