@@ -26,6 +26,7 @@ from vnsearch.errors import (
     QuerySyntaxError,
     SchemaError,
     VnsearchError,
+    one_line,
 )
 from vnsearch.version import __version__
 
@@ -185,6 +186,30 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--index", required=True, metavar="DIR", help="the index folder")
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(run=_run_stats)
+
+    from vnsearch.settings import ServerSettings
+
+    defaults = ServerSettings()
+    serve = commands.add_parser(
+        "serve", parents=[common], help="serve an index over HTTP: a JSON API and a search page",
+        description="Serve an index over HTTP: a search page at /, a JSON API (/search, /complete, "
+        "/documents, /stats, /health) described at /openapi.json. Needs the server extra: "
+        "pip install 'vnsearch[server]'. Writes are off unless --api-key is given.",
+    )
+    serve.add_argument("--index", required=True, metavar="DIR", help="the index folder")
+    serve.add_argument("--host", default=defaults.host, metavar="ADDR",
+                       help=f"the address to listen on (default: {defaults.host}, this machine only)")
+    serve.add_argument("--port", type=int, default=defaults.port, metavar="N", help=f"the port (default: {defaults.port})")
+    serve.add_argument("--api-key", metavar="KEY", default=os.environ.get("VNSEARCH_API_KEY"),
+                       help="allow POST /documents and DELETE /documents/ID to requests that send "
+                       "'Authorization: Bearer KEY' (default: $VNSEARCH_API_KEY; unset: writes are off)")
+    serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                       help="let pages from ORIGIN call the API (repeatable; default: none)")
+    serve.add_argument("--timeout", type=float, default=defaults.request_seconds, metavar="S",
+                       help=f"seconds a search may take before the answer is 503 (default: {defaults.request_seconds:g})")
+    serve.add_argument("--max-body", type=_positive_int, default=defaults.max_body_bytes, metavar="BYTES",
+                       help=f"largest POST /documents body (default: {defaults.max_body_bytes:,})")
+    serve.set_defaults(run=_run_serve)
     return parser
 
 
@@ -392,19 +417,7 @@ def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     stats = index.stats()
     index.close()
     if args.json:
-        json.dump(
-            {
-                "path": stats.path,
-                "documents": stats.documents,
-                "terms": stats.terms,
-                "size_bytes": stats.size_bytes,
-                "segments": stats.segments,
-                "fields": dict(stats.fields),
-            },
-            out,
-            ensure_ascii=False,
-            indent=2,
-        )
+        json.dump(stats.to_json_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
         return 0
     print(f"index:      {stats.path}", file=out)
@@ -413,6 +426,28 @@ def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     print(f"size:       {_size(stats.size_bytes)}", file=out)
     print(f"segments:   {stats.segments}", file=out)
     print("fields:     " + ", ".join(f"{name} ({kind})" for name, kind in stats.fields.items()), file=out)
+    return 0
+
+
+def _run_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import dataclasses
+
+    from vnsearch.index import Index
+    from vnsearch.settings import ServerSettings
+
+    if not Index.exists(args.index):
+        raise IndexNotFoundError(f"no index at {args.index}: build one with 'vnsearch index PATH... --index {args.index}'")
+    if not 0 <= args.port <= 65535:
+        raise _UsageError(f"--port must be from 0 to 65535, not {args.port}")
+    if args.timeout <= 0:
+        raise _UsageError("--timeout must be more than 0 seconds")
+    settings = dataclasses.replace(ServerSettings(), host=args.host, port=args.port,
+                                   request_seconds=args.timeout, max_body_bytes=args.max_body)
+    from vnsearch.server import serve
+
+    serve(args.index, host=args.host, port=args.port, api_key=args.api_key or None,
+          cors_origins=args.cors_origin, settings=settings,
+          announce=lambda line: print(line, file=err, flush=True))
     return 0
 
 
@@ -453,17 +488,6 @@ def _hint(exc: BaseException, command: str) -> str:
     return ""
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and not isinstance(exc, VnsearchError) and exc.strerror:
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror}{where}"
-    return str(exc) or type(exc).__name__
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``vnsearch`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     out, err = sys.stdout, sys.stderr
@@ -492,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (VnsearchError, OSError) as exc:
         if debug:
             traceback.print_exc(file=err)
-        message = _one_line(_describe(exc))
+        message = one_line(exc)
         hint = _hint(exc, command)
         print(f"vnsearch {command}: error: {message}" + (f"; {hint}" if hint else ""), file=err)
         return EXIT_ERROR

@@ -23,10 +23,10 @@ import numpy as np
 from vnsearch.errors import SchemaError
 from vnsearch.schema import IndexSchema
 
-__all__ = ["FacetSpec", "parse_facets", "facet_counts", "MAX_FACET_VALUES"]
+__all__ = ["FacetSpec", "parse_facets", "facet_counts", "MAX_FACET_VALUES", "DATE_PARTS"]
 
 MAX_FACET_VALUES = 100  # values reported per facet, the commonest (Meilisearch's default too)
-_DATE_PARTS = ("year", "month", "day")
+DATE_PARTS = ("year", "month", "day")
 # Whoosh's DATETIME column stores this for a document that has no date.
 _NO_DATE = 2**64 - 1
 
@@ -63,8 +63,8 @@ def parse_facets(names: Sequence[str] | str, schema: IndexSchema) -> tuple[Facet
         kind = schema[field].type
         if kind == "date":
             part = part or "year"
-            if part not in _DATE_PARTS:
-                raise SchemaError(f"cannot count facet {name!r}: a date counts by {', '.join(_DATE_PARTS)}")
+            if part not in DATE_PARTS:
+                raise SchemaError(f"cannot count facet {name!r}: a date counts by {', '.join(DATE_PARTS)}")
         elif kind == "keyword":
             if part:
                 raise SchemaError(f"cannot count facet {name!r}: only a date field takes ':{part}'")

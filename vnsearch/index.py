@@ -100,6 +100,17 @@ class IndexStats:
     path: str | None
     segments: int
 
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (``vnsearch stats --json`` and the service's ``/stats``)."""
+        return {
+            "path": self.path,
+            "documents": self.documents,
+            "terms": self.terms,
+            "size_bytes": self.size_bytes,
+            "segments": self.segments,
+            "fields": dict(self.fields),
+        }
+
 
 @dataclass
 class _Run:

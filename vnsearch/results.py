@@ -58,6 +58,7 @@ class Hit:
             "rank": self.rank,
             "score": round(self.score, 4),
             "title": self.title,
+            **({"title_html": self.title_snippet.to_html(pre=pre, post=post)} if self.title_snippet else {}),
             "date": self.date.isoformat() if self.date else None,
             "url": self.url,
             "tags": list(self.tags),
