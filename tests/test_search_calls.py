@@ -192,6 +192,10 @@ def test_prefix_last_matches_the_unfinished_word(cities):
     assert cities.search("khánh th", prefix_last=True)[0].id == "hp-1"
 
 
+def test_prefix_last_still_suggests_the_accents(cities):
+    assert cities.search("hai phong", prefix_last=True).suggestion == "Hải Phòng"
+
+
 def test_prefix_last_leaves_a_finished_word_alone(cities):
     assert cities.search("phon ", prefix_last=True).total == 0
     assert cities.search("phon", prefix_last=True).total > 0
