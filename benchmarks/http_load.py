@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed import DEFAULT_DATA, ALL_DOCS, machine, make_queries, read_articles  # noqa: E402
+from speed import ALL_DOCS, DEFAULT_DATA, machine, make_queries, read_articles  # noqa: E402
 
 API_KEY = "http-load-key"
 WARMUP_QUERIES = 40

@@ -187,9 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(run=_run_stats)
 
-    from vnsearch.settings import ServerSettings
+    from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 
-    defaults = ServerSettings()
+    defaults = DEFAULT_SERVER_SETTINGS
     serve = commands.add_parser(
         "serve", parents=[common], help="serve an index over HTTP: a JSON API and a search page",
         description="Serve an index over HTTP: a search page at /, a JSON API (/search, /complete, "
@@ -433,7 +433,7 @@ def _run_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     import dataclasses
 
     from vnsearch.index import Index
-    from vnsearch.settings import ServerSettings
+    from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 
     if not Index.exists(args.index):
         raise IndexNotFoundError(f"no index at {args.index}: build one with 'vnsearch index PATH... --index {args.index}'")
@@ -441,7 +441,7 @@ def _run_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise _UsageError(f"--port must be from 0 to 65535, not {args.port}")
     if args.timeout <= 0:
         raise _UsageError("--timeout must be more than 0 seconds")
-    settings = dataclasses.replace(ServerSettings(), host=args.host, port=args.port,
+    settings = dataclasses.replace(DEFAULT_SERVER_SETTINGS, host=args.host, port=args.port,
                                    request_seconds=args.timeout, max_body_bytes=args.max_body)
     from vnsearch.server import serve
 

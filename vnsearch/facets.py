@@ -57,7 +57,8 @@ def parse_facets(names: Sequence[str] | str, schema: IndexSchema) -> tuple[Facet
         name = str(raw).strip()
         if not name:
             continue
-        field, _, part = name.partition(":")
+        field, _, given = name.partition(":")
+        part: str | None = given
         if field not in schema:
             raise SchemaError(f"cannot count facet {name!r}: {field!r} is not a field of this index")
         kind = schema[field].type
@@ -66,8 +67,8 @@ def parse_facets(names: Sequence[str] | str, schema: IndexSchema) -> tuple[Facet
             if part not in DATE_PARTS:
                 raise SchemaError(f"cannot count facet {name!r}: a date counts by {', '.join(DATE_PARTS)}")
         elif kind == "keyword":
-            if part:
-                raise SchemaError(f"cannot count facet {name!r}: only a date field takes ':{part}'")
+            if given:
+                raise SchemaError(f"cannot count facet {name!r}: only a date field takes ':{given}'")
             part = None
         else:
             raise SchemaError(f"cannot count facet {name!r}: facets are keyword or date fields, {field!r} is {kind}")

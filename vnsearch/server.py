@@ -24,9 +24,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any, AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, Literal, Mapping, Sequence
 
-from vnsearch.version import __version__
 from vnsearch.documents import Document
 from vnsearch.errors import (
     DocumentError,
@@ -40,7 +39,8 @@ from vnsearch.errors import (
 from vnsearch.index import Index
 from vnsearch.query import MAX_QUERY_CHARS
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
-from vnsearch.settings import ServerSettings
+from vnsearch.settings import DEFAULT_SERVER_SETTINGS, ServerSettings
+from vnsearch.version import __version__
 
 try:  # the server extra; the error below says how to install it
     from starlette.applications import Starlette
@@ -48,7 +48,7 @@ try:  # the server extra; the error below says how to install it
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
+    from starlette.responses import Response
     from starlette.routing import Route
 except ImportError:  # pragma: no cover - depends on the environment
     Starlette = None  # type: ignore[assignment,misc]
@@ -87,7 +87,7 @@ def create_app(
     *,
     api_key: str | None = None,
     cors_origins: Sequence[str] = (),
-    settings: ServerSettings = ServerSettings(),
+    settings: ServerSettings = DEFAULT_SERVER_SETTINGS,
 ) -> Any:
     """The ASGI application serving ``index`` (an :class:`Index` or the path of one)."""
     _need_starlette()
@@ -130,7 +130,7 @@ def serve(
     port: int | None = None,
     api_key: str | None = None,
     cors_origins: Sequence[str] = (),
-    settings: ServerSettings = ServerSettings(),
+    settings: ServerSettings = DEFAULT_SERVER_SETTINGS,
     announce: Callable[[str], None] = print,
 ) -> None:
     """Serve the index at ``index`` until interrupted (``vnsearch serve``)."""
@@ -191,7 +191,7 @@ class _Service:
 
     async def page(self, request: Request) -> Response:
         name, media = _PAGE_FILES[request.url.path]
-        body = resources.files("vnsearch").joinpath("static", name).read_bytes()
+        body = resources.files("vnsearch").joinpath("static").joinpath(name).read_bytes()
         return Response(body, media_type=media, headers=_PAGE_HEADERS)
 
     async def openapi(self, request: Request) -> Response:
@@ -250,9 +250,10 @@ class _Service:
 
     async def add(self, request: Request) -> Response:
         self._check_key(request)  # before reading a body nobody may send
-        errors = request.query_params.get("errors", "strict")
-        if errors not in ("strict", "skip"):
-            raise _ClientError(400, f"errors must be strict or skip, not {errors!r}")
+        given = request.query_params.get("errors", "strict")
+        if given not in ("strict", "skip"):
+            raise _ClientError(400, f"errors must be strict or skip, not {given!r}")
+        errors: Literal["strict", "skip"] = "skip" if given == "skip" else "strict"
         body = await self._body(request)
         records, lines, skipped = _records(body, request.headers.get("content-type", ""), errors)
 
@@ -489,7 +490,7 @@ def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
 
 
-def openapi_document(schema: IndexSchema, settings: ServerSettings = ServerSettings()) -> dict[str, Any]:
+def openapi_document(schema: IndexSchema, settings: ServerSettings = DEFAULT_SERVER_SETTINGS) -> dict[str, Any]:
     """The OpenAPI 3 document of the service over an index with ``schema``: the fields that
     may be searched, counted, sorted and filtered on are listed by name."""
     from vnsearch.facets import DATE_PARTS

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-__all__ = ["SearchSettings", "DEFAULT_SETTINGS", "ServerSettings"]
+__all__ = ["SearchSettings", "DEFAULT_SETTINGS", "ServerSettings", "DEFAULT_SERVER_SETTINGS"]
 
 
 QUESTION_WORDS = (
@@ -81,3 +81,6 @@ class ServerSettings:
     max_limit: int = 100  # hits per page
     # Searches run in these threads, each keeping its searcher: memory stays bounded.
     search_threads: int = 2
+
+
+DEFAULT_SERVER_SETTINGS = ServerSettings()

@@ -9,9 +9,13 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed")
 pytest.importorskip("uvicorn", reason="the server extra is not installed")
 
+import serving  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from serving import served_index, server, writable_index  # noqa: E402,F401
+# The shared fixtures, where pytest looks for them.
+served_index = serving.served_index
+server = serving.server
+writable_index = serving.writable_index
 
 OPERATIONS = ["GET /search", "GET /complete", "GET /documents/{id}", "GET /stats", "GET /health",
               "POST /documents", "DELETE /documents/{id}"]

@@ -12,7 +12,11 @@ import pytest
 pytest.importorskip("uvicorn", reason="the server extra is not installed")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-from serving import served_index, start_server, stop_server  # noqa: E402,F401
+import serving  # noqa: E402
+from serving import start_server, stop_server  # noqa: E402
+
+# The shared fixtures, where pytest looks for them.
+served_index = serving.served_index
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium", shutil.which("chromium-browser")) if p and Path(p).exists()), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")

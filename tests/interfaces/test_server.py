@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import urllib.parse
 
@@ -11,9 +10,15 @@ import pytest
 pytest.importorskip("starlette", reason="the server extra is not installed")
 pytest.importorskip("uvicorn", reason="the server extra is not installed")
 
+import serving  # noqa: E402
+from serving import API_KEY, SERVED, start_server, stop_server  # noqa: E402
+
 from vnsearch import cli  # noqa: E402
 
-from serving import API_KEY, SERVED, served_index, server, start_server, stop_server, writable_index  # noqa: E402,F401
+# The shared fixtures, where pytest looks for them.
+served_index = serving.served_index
+server = serving.server
+writable_index = serving.writable_index
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
