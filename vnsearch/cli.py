@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Index files or folders into an index folder. Documents whose id is already "
         "in the index replace it. Interrupting keeps everything up to the last commit.",
     )
-    index.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder of documents")
+    index.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder of documents, or - for standard input")
     index.add_argument("--index", required=True, metavar="DIR", help="the index folder (created if needed)")
     index.add_argument("--field", action="append", type=_field_spec, default=[], metavar="NAME:TYPE",
                        help=f"declare an extra field; TYPE is {_FIELD_TYPES_HERE} (repeatable)")
@@ -304,6 +304,41 @@ def _input_bytes(path: Path, format: str | None) -> int:
 
 
 def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    if "-" not in args.paths:
+        return _index_paths(args, out, err)
+    if args.paths.count("-") > 1:
+        raise _UsageError("'-' (standard input) can be given once")
+    import shutil
+    import tempfile
+
+    # The loaders read files: standard input is spooled to one, then indexed like any other.
+    spool = Path(tempfile.mkdtemp(prefix="vnsearch-stdin-"))
+    try:
+        path = _spool_stdin(spool, args.format)
+        args.paths = [str(path) if p == "-" else p for p in args.paths]
+        return _index_paths(args, out, err)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _spool_stdin(folder: Path, format: str | None) -> Path:
+    """Standard input copied into ``folder``, named for its format: ``--format``, else JSON
+    Lines when it starts with ``{``, JSON with ``[``, plain text otherwise."""
+    import shutil
+
+    source = sys.stdin.buffer
+    head = source.read(65536)
+    if format is None:
+        first = head.lstrip()[:1]
+        format = "jsonl" if first == b"{" else "json" if first == b"[" else "txt"
+    path = folder / f"stdin.{format.lower().lstrip('.')}"
+    with open(path, "wb") as spooled:
+        spooled.write(head)
+        shutil.copyfileobj(source, spooled)
+    return path
+
+
+def _index_paths(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     # Each command loads what it needs when it runs: --help and a wrong option stay instant.
     from vnsearch.documents import SkippedRecord, load
     from vnsearch.index import Index
@@ -374,7 +409,7 @@ def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    # Loaded when the command runs (see _run_index).
+    # Loaded when the command runs (see _index_paths).
     from vnsearch import display
     from vnsearch.index import Index
     from vnsearch.notebook import index_for
@@ -408,7 +443,7 @@ def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    # Loaded when the command runs (see _run_index).
+    # Loaded when the command runs (see _index_paths).
     from vnsearch.index import Index
 
     if not Index.exists(args.index):
@@ -430,6 +465,7 @@ def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _run_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    # Loaded when the command runs (see _index_paths); the server extra only here.
     import dataclasses
 
     from vnsearch.index import Index
