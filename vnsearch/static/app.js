@@ -64,6 +64,7 @@ function renderHits(data) {
   const list = $("hits");
   list.replaceChildren();
   list.start = data.offset + 1;
+  list.dataset.query = data.query; // which search the list shows (answers may arrive late)
   for (const hit of data.hits) {
     const title = marked("h3", "", "");
     const link = safeUrl(hit.url);
