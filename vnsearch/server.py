@@ -157,9 +157,12 @@ class _Service:
         self.spec = openapi_document(index.schema, settings)
         self.reads = ThreadPoolExecutor(settings.search_threads, thread_name_prefix="vnsearch-read")
         self.writes = ThreadPoolExecutor(1, thread_name_prefix="vnsearch-write")
+        self._stats: tuple[int, dict[str, Any]] | None = None  # (commit generation, stats)
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        # Counting the terms of a large index takes seconds: done once now, not on a first visit.
+        asyncio.get_running_loop().run_in_executor(self.reads, _answer, self._current_stats)
         try:
             yield
         finally:
@@ -201,7 +204,15 @@ class _Service:
         return _json({"status": "ok", "version": __version__})
 
     async def stats(self, request: Request) -> Response:
-        return await _respond(self._read(lambda: self.index.stats().to_json_dict()))
+        return await _respond(self._read(self._current_stats))
+
+    def _current_stats(self) -> dict[str, Any]:
+        """The index's statistics, counted again only after a commit."""
+        generation = self.index.whoosh_index.latest_generation()
+        cached = self._stats
+        if cached is None or cached[0] != generation:
+            cached = self._stats = (generation, self.index.stats().to_json_dict())
+        return cached[1]
 
     async def search(self, request: Request) -> Response:
         params = request.query_params

@@ -144,8 +144,10 @@ def test_writes_need_the_key(server, headers):
 def test_post_a_json_array_then_find_it_then_delete_it(server):
     docs = [{"id": "moi-1", "title": "Phố đi bộ Hồ Gươm", "body": "Phố đi bộ quanh hồ Hoàn Kiếm mở cửa cuối tuần.",
              "tags": ["du-lich"], "date": "2024-06-01"}]
+    before = server.get("/stats")[1]["documents"]
     status, _, report = server.call("POST", "/documents", body=json.dumps(docs).encode(), headers={**AUTH, "Content-Type": "application/json"})
     assert status == 200 and report["added"] == 1 and report["skipped"] == []
+    assert server.get("/stats")[1]["documents"] == before + 1  # counted again after the commit
     _, found = server.get("/search?" + q(q="ho guom"))
     assert [h["id"] for h in found["hits"]] == ["moi-1"]
     assert server.get("/documents/moi-1")[1]["body"].startswith("Phố đi bộ")
