@@ -26,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -213,9 +214,13 @@ def main(argv: list[str] | None = None) -> None:
     # Articles to post: the first ones again, under new ids (each post adds a document).
     articles = [a for _, a in zip(range(2000), read_articles(args.data, 2000))]
 
+    # The writer's posts go into a copy: the built index stays as it was for the next run.
+    served = args.work / "served"
+    shutil.rmtree(served, ignore_errors=True)
+    shutil.copytree(folder, served)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "vnsearch", "serve", "--index", str(folder), "--port", str(port), "--api-key", API_KEY],
+        [sys.executable, "-m", "vnsearch", "serve", "--index", str(served), "--port", str(port), "--api-key", API_KEY],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
