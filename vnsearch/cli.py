@@ -28,6 +28,7 @@ from vnsearch.errors import (
     VnsearchError,
     one_line,
 )
+from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 from vnsearch.version import __version__
 
 __all__ = ["ProgressBar", "build_parser", "main"]
@@ -186,8 +187,6 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--index", required=True, metavar="DIR", help="the index folder")
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(run=_run_stats)
-
-    from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 
     defaults = DEFAULT_SERVER_SETTINGS
     serve = commands.add_parser(
@@ -469,7 +468,6 @@ def _run_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     import dataclasses
 
     from vnsearch.index import Index
-    from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 
     if not Index.exists(args.index):
         raise IndexNotFoundError(f"no index at {args.index}: build one with 'vnsearch index PATH... --index {args.index}'")
