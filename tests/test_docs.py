@@ -93,10 +93,10 @@ def _subcommands() -> list[str]:
 
 
 def test_subcommands_are_the_documented_ones():
-    assert _subcommands() == ["check", "index", "search", "stats"]
+    assert _subcommands() == ["check", "index", "search", "serve", "stats"]
 
 
-@pytest.mark.parametrize("command", [[], *[[c] for c in ["index", "search", "stats", "check"]]])
+@pytest.mark.parametrize("command", [[], *[[c] for c in ["index", "search", "serve", "stats", "check"]]])
 def test_every_command_has_help(capsys, command):
     assert cli.main([*command, "--help"]) == 0
     out = capsys.readouterr().out

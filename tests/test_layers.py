@@ -16,7 +16,7 @@ PACKAGE = Path(vnsearch.__file__).parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("vnsearch", "__main__", "cli", "notebook", "server", "opensearch"),  # interfaces
     ("index", "searcher", "check"),  # the write side, the read side, the index checker
-    ("workers", "query", "ranking", "results", "suggest", "highlight", "display"),
+    ("workers", "query", "ranking", "results", "suggest", "highlight", "display", "facets"),
     ("whoosh_ext",),  # the only code that touches Whoosh's internals
     ("schema",),
     ("analysis",),  # Whoosh's analysis classes, pickled into every index by path

@@ -26,7 +26,9 @@ from vnsearch.errors import (
     QuerySyntaxError,
     SchemaError,
     VnsearchError,
+    one_line,
 )
+from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 from vnsearch.version import __version__
 
 __all__ = ["ProgressBar", "build_parser", "main"]
@@ -143,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Index files or folders into an index folder. Documents whose id is already "
         "in the index replace it. Interrupting keeps everything up to the last commit.",
     )
-    index.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder of documents")
+    index.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder of documents, or - for standard input")
     index.add_argument("--index", required=True, metavar="DIR", help="the index folder (created if needed)")
     index.add_argument("--field", action="append", type=_field_spec, default=[], metavar="NAME:TYPE",
                        help=f"declare an extra field; TYPE is {_FIELD_TYPES_HERE} (repeatable)")
@@ -197,6 +199,28 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repair", action="store_true", help="rebuild the metadata from what is intact")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(run=_run_check)
+
+    defaults = DEFAULT_SERVER_SETTINGS
+    serve = commands.add_parser(
+        "serve", parents=[common], help="serve an index over HTTP: a JSON API and a search page",
+        description="Serve an index over HTTP: a search page at /, a JSON API (/search, /complete, "
+        "/documents, /stats, /health) described at /openapi.json. Needs the server extra: "
+        "pip install 'vnsearch[server]'. Writes are off unless --api-key is given.",
+    )
+    serve.add_argument("--index", required=True, metavar="DIR", help="the index folder")
+    serve.add_argument("--host", default=defaults.host, metavar="ADDR",
+                       help=f"the address to listen on (default: {defaults.host}, this machine only)")
+    serve.add_argument("--port", type=int, default=defaults.port, metavar="N", help=f"the port (default: {defaults.port})")
+    serve.add_argument("--api-key", metavar="KEY", default=os.environ.get("VNSEARCH_API_KEY"),
+                       help="allow POST /documents and DELETE /documents/ID to requests that send "
+                       "'Authorization: Bearer KEY' (default: $VNSEARCH_API_KEY; unset: writes are off)")
+    serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                       help="let pages from ORIGIN call the API (repeatable; default: none)")
+    serve.add_argument("--timeout", type=float, default=defaults.request_seconds, metavar="S",
+                       help=f"seconds a search may take before the answer is 503 (default: {defaults.request_seconds:g})")
+    serve.add_argument("--max-body", type=_positive_int, default=defaults.max_body_bytes, metavar="BYTES",
+                       help=f"largest POST /documents body (default: {defaults.max_body_bytes:,})")
+    serve.set_defaults(run=_run_serve)
     return parser
 
 
@@ -291,6 +315,41 @@ def _input_bytes(path: Path, format: str | None) -> int:
 
 
 def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    if "-" not in args.paths:
+        return _index_paths(args, out, err)
+    if args.paths.count("-") > 1:
+        raise _UsageError("'-' (standard input) can be given once")
+    import shutil
+    import tempfile
+
+    # The loaders read files: standard input is spooled to one, then indexed like any other.
+    spool = Path(tempfile.mkdtemp(prefix="vnsearch-stdin-"))
+    try:
+        path = _spool_stdin(spool, args.format)
+        args.paths = [str(path) if p == "-" else p for p in args.paths]
+        return _index_paths(args, out, err)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _spool_stdin(folder: Path, format: str | None) -> Path:
+    """Standard input copied into ``folder``, named for its format: ``--format``, else JSON
+    Lines when it starts with ``{``, JSON with ``[``, plain text otherwise."""
+    import shutil
+
+    source = sys.stdin.buffer
+    head = source.read(65536)
+    if format is None:
+        first = head.lstrip()[:1]
+        format = "jsonl" if first == b"{" else "json" if first == b"[" else "txt"
+    path = folder / f"stdin.{format.lower().lstrip('.')}"
+    with open(path, "wb") as spooled:
+        spooled.write(head)
+        shutil.copyfileobj(source, spooled)
+    return path
+
+
+def _index_paths(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     # Each command loads what it needs when it runs: --help and a wrong option stay instant.
     from vnsearch.documents import SkippedRecord, load
     from vnsearch.index import Index
@@ -361,7 +420,7 @@ def _run_index(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    # Loaded when the command runs (see _run_index).
+    # Loaded when the command runs (see _index_paths).
     from vnsearch import display
     from vnsearch.index import Index
     from vnsearch.notebook import index_for
@@ -395,7 +454,7 @@ def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    # Loaded when the command runs (see _run_index).
+    # Loaded when the command runs (see _index_paths).
     from vnsearch.index import Index
 
     if not Index.exists(args.index):
@@ -404,19 +463,7 @@ def _run_stats(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     stats = index.stats()
     index.close()
     if args.json:
-        json.dump(
-            {
-                "path": stats.path,
-                "documents": stats.documents,
-                "terms": stats.terms,
-                "size_bytes": stats.size_bytes,
-                "segments": stats.segments,
-                "fields": dict(stats.fields),
-            },
-            out,
-            ensure_ascii=False,
-            indent=2,
-        )
+        json.dump(stats.to_json_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
         return 0
     print(f"index:      {stats.path}", file=out)
@@ -457,6 +504,28 @@ def _run_check(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 0 if report.ok else EXIT_ERROR
 
 
+def _run_serve(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    # Loaded when the command runs (see _index_paths); the server extra only here.
+    import dataclasses
+
+    from vnsearch.index import Index
+
+    if not Index.exists(args.index):
+        raise IndexNotFoundError(f"no index at {args.index}: build one with 'vnsearch index PATH... --index {args.index}'")
+    if not 0 <= args.port <= 65535:
+        raise _UsageError(f"--port must be from 0 to 65535, not {args.port}")
+    if args.timeout <= 0:
+        raise _UsageError("--timeout must be more than 0 seconds")
+    settings = dataclasses.replace(DEFAULT_SERVER_SETTINGS, host=args.host, port=args.port,
+                                   request_seconds=args.timeout, max_body_bytes=args.max_body)
+    from vnsearch.server import serve
+
+    serve(args.index, host=args.host, port=args.port, api_key=args.api_key or None,
+          cors_origins=args.cors_origin, settings=settings,
+          announce=lambda line: print(line, file=err, flush=True))
+    return 0
+
+
 def _size(size: int) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -494,17 +563,6 @@ def _hint(exc: BaseException, command: str) -> str:
     return ""
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and not isinstance(exc, VnsearchError) and exc.strerror:
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror}{where}"
-    return str(exc) or type(exc).__name__
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``vnsearch`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     out, err = sys.stdout, sys.stderr
@@ -533,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (VnsearchError, OSError) as exc:
         if debug:
             traceback.print_exc(file=err)
-        message = _one_line(_describe(exc))
+        message = one_line(exc)
         hint = _hint(exc, command)
         print(f"vnsearch {command}: error: {message}" + (f"; {hint}" if hint else ""), file=err)
         return EXIT_ERROR

@@ -22,21 +22,27 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _BOLD, _DIM, _CYAN, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _SAFE_URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
-# Scoped to the results block so a notebook's own styles are left alone.
+# Scoped to the results block so a notebook's own styles are left alone. Colours come from the
+# theme (JupyterLab's --jp-*, VS Code's --vscode-*, else the text's own colour), so light and
+# dark themes both read; JupyterLab right-aligns, centres and fixes the layout of output
+# tables, which the table.vs-table selectors undo.
 _CSS = """
-.vnsearch-results{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:14px;line-height:1.45;max-width:60em}
-.vnsearch-results .vs-summary{color:#555;margin:0 0 .4em}
-.vnsearch-results .vs-suggest{margin:0 0 .4em}
-.vnsearch-results .vs-note{color:#8a6d00;font-size:12px;margin:0 0 .3em}
-.vnsearch-results table{border-collapse:collapse;width:100%}
-.vnsearch-results td,.vnsearch-results th{padding:.35em .6em;vertical-align:top;text-align:left;border-bottom:1px solid #e5e5e5}
-.vnsearch-results th{font-weight:600;color:#555;font-size:12px}
-.vnsearch-results .vs-rank,.vnsearch-results .vs-score{color:#777;text-align:right;white-space:nowrap}
-.vnsearch-results .vs-date{color:#555;white-space:nowrap}
+.vnsearch-results{font-family:var(--jp-content-font-family,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);font-size:14px;line-height:1.45;max-width:72em;color:var(--jp-content-font-color1,var(--vscode-editor-foreground,inherit))}
+.vnsearch-results .vs-summary,.vnsearch-results .vs-suggest,.vnsearch-results .vs-note{margin:0 0 .4em;text-align:left}
+.vnsearch-results .vs-summary,.vnsearch-results .vs-muted{opacity:.78}
+.vnsearch-results .vs-note{font-size:12px;font-style:italic}
+.vnsearch-results table.vs-table{border-collapse:collapse;width:100%;table-layout:auto;margin:0;border:0;font-size:inherit;color:inherit}
+.vnsearch-results table.vs-table td,.vnsearch-results table.vs-table th{padding:.4em .6em;vertical-align:top;text-align:left;border:0;border-bottom:1px solid var(--jp-border-color2,var(--vscode-editorWidget-border,rgba(127,127,127,.35)));background:transparent;color:inherit;max-width:none}
+.vnsearch-results table.vs-table tr{background:transparent}
+.vnsearch-results table.vs-table th{font-weight:600;font-size:12px;opacity:.78}
+.vnsearch-results table.vs-table .vs-rank,.vnsearch-results table.vs-table .vs-score{text-align:right;white-space:nowrap;width:1%;opacity:.78;font-variant-numeric:tabular-nums}
+.vnsearch-results table.vs-table .vs-date{white-space:nowrap;width:1%;opacity:.85}
 .vnsearch-results .vs-title{font-weight:600}
-.vnsearch-results .vs-id{color:#888;font-size:12px}
-.vnsearch-results .vs-snippet{color:#333;margin-top:.2em}
-.vnsearch-results mark{background:#ffe58a;color:inherit;padding:0 .1em;border-radius:2px}
+.vnsearch-results .vs-title a{color:var(--jp-content-link-color,var(--vscode-textLink-foreground,inherit));text-decoration:none}
+.vnsearch-results .vs-title a:hover{text-decoration:underline}
+.vnsearch-results .vs-id{font-size:12px;opacity:.7}
+.vnsearch-results .vs-snippet{margin-top:.2em}
+.vnsearch-results mark{background:#ffe58a;color:#1d1f23;padding:0 .1em;border-radius:2px}
 """.strip()
 
 
@@ -49,7 +55,7 @@ def summary(results: Results) -> str:
     if not len(results):
         return f"No results on page {results.page} of {results.pages}: {results.total} {noun} for {results.query!r} ({ms})"
     if len(results) < results.total:
-        first = (results.page - 1) * results.limit + 1
+        first = (results.offset or 0) + 1
         shown = f"{first}–{first + len(results) - 1}"
         return (
             f"{noun.capitalize()} {shown} of {results.total} for {results.query!r} "
@@ -132,7 +138,7 @@ def results_html(results: Results) -> str:
         parts.append(f'<p class="vs-note">Note: ignored {html.escape(note)}</p>')
     if len(results):
         parts.append(
-            '<table><thead><tr><th class="vs-rank">#</th><th>document</th><th>date</th>'
+            '<table class="vs-table"><thead><tr><th class="vs-rank">#</th><th>document</th><th class="vs-date">date</th>'
             '<th class="vs-score">score</th></tr></thead><tbody>'
         )
         for hit in results:

@@ -11,6 +11,7 @@ __all__ = [
     "IndexCorruptError",
     "QuerySyntaxError",
     "SchemaError",
+    "one_line",
 ]
 
 
@@ -62,3 +63,17 @@ class QuerySyntaxError(VnsearchError, ValueError):
         self.position = position
         where = f" at position {position}" if position is not None else ""
         super().__init__(f"{message}{where}")
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as the one line the command line and the HTTP service show for it.
+
+    >>> one_line(FileNotFoundError(2, "No such file or directory", "news.jsonl"))
+    'No such file or directory: news.jsonl'
+    """
+    if isinstance(exc, OSError) and not isinstance(exc, VnsearchError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        text = f"{exc.strerror}{where}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())

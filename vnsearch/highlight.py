@@ -12,7 +12,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from vnsearch.vietnamese import text as _text
 from vnsearch.vietnamese.pieces import PART_RE
@@ -64,9 +64,14 @@ class Snippet:
             out.append(_ELLIPSIS)
         return "".join(out)
 
-    def to_html(self, tag: str = "mark") -> str:
-        """HTML with the document text escaped and each match in ``<mark>``."""
-        return self._render(f"<{tag}>", f"</{tag}>", html.escape)
+    def to_html(self, tag: str = "mark", *, pre: str | None = None, post: str | None = None) -> str:
+        """HTML with the document text escaped and each match in ``<mark>`` (or the element
+        ``tag``); ``pre`` and ``post``, when given, are put around matches as they are.
+
+        >>> Snippet("Hải Phòng", ((0, 9),)).to_html(pre='<em class="hl">', post="</em>")
+        '<em class="hl">Hải Phòng</em>'
+        """
+        return self._render(f"<{tag}>" if pre is None else pre, f"</{tag}>" if post is None else post, html.escape)
 
     def to_text(self, before: str = "", after: str = "") -> str:
         """Plain text; ``before``/``after`` wrap each match (nothing by default)."""
@@ -102,10 +107,19 @@ _ALONE_BEFORE = r"(?:(?<![^\W_])|(?<=\d)(?=[^\W\d_]))"
 _ALONE_AFTER = r"(?:(?![^\W_])|(?<=\d)(?=[^\W\d_]))"
 
 
-def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, int]]:
-    """Spans of ``text`` whose tokens are among the ``exact`` or ``folded`` query terms.
+# A phrase to highlight: its syllables, each (exact form or None, folded form), and its slop.
+Phrase = tuple[tuple[tuple[str | None, str], ...], int]
 
-    Neighbouring matches separated by one space merge into one span (``Hải Phòng``).
+
+def find_spans(
+    text: str, exact: set[str], folded: set[str], phrases: Sequence[Phrase] = ()
+) -> list[tuple[int, int]]:
+    """Spans of ``text`` whose tokens are among the ``exact`` or ``folded`` query terms, and
+    of the places where a phrase's syllables stand in order (one span each: a phrase is
+    never marked word by word where its words stand apart).
+
+    Neighbouring matches separated by one space merge into one span (``Hải Phòng``). A
+    phrase syllable typed with accents matches only as written (tone placement aside).
 
     A shown hit's whole body is not tokenized: a regular expression finds where the folded
     query syllables occur, and only the space-delimited stretches around those places are
@@ -113,7 +127,43 @@ def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, 
 
     >>> find_spans("Đảng ủy Khối họp ở Hải Phòng.", {"hải", "phòng"}, {"dang"})
     [(0, 4), (19, 28)]
+    >>> find_spans("Hải đăng ở Phòng khám, Hải Phòng", set(), set(), [((("hải", "hai"), ("phòng", "phong")), 1)])
+    [(23, 32)]
     """
+    spans = _term_spans(text, exact, folded) if exact or folded else []
+    for phrase in phrases:
+        spans += _phrase_spans(text, phrase)
+    return _merge(spans, text)
+
+
+def _phrase_spans(text: str, phrase: Phrase) -> list[tuple[int, int]]:
+    """Where the phrase's syllables follow one another, at most ``slop - 1`` words between."""
+    syllables, slop = phrase
+    found = [
+        sorted(set(_term_spans(text, {e} if e else set(), set() if e else {f}))) for e, f in syllables
+    ]
+    if not text or not found or not all(found):
+        return []
+    gap = _gap_re(max(0, slop - 1))
+    out = []
+    for start, end in found[0]:
+        for spans in found[1:]:
+            i = bisect.bisect_left(spans, (end, end))
+            if i == len(spans) or not gap.fullmatch(text, end, spans[i][0]):
+                break
+            end = spans[i][1]
+        else:
+            out.append((start, end))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _gap_re(words: int) -> re.Pattern[str]:
+    return re.compile(r"[\W_]*" + (r"(?:[^\W_]+[\W_]+){0,%d}" % words if words else ""))
+
+
+def _term_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, int]]:
+    """The spans of :func:`find_spans` for single terms, before neighbours are merged."""
     if not text or not (exact or folded):
         return []
     scan = _scanner(frozenset(exact), frozenset(folded))
@@ -121,7 +171,7 @@ def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, 
         return []  # no term has a letter or digit, and every token does
     skeleton = _skeleton(text)
     if skeleton is None:
-        return _merge(_token_spans(text, 0, len(text), exact, folded), text)
+        return _token_spans(text, 0, len(text), exact, folded)
     spans: list[tuple[int, int]] = []
     end = -1
     for m in scan.finditer(skeleton):
@@ -129,7 +179,7 @@ def find_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int, 
             continue  # in the stretch just checked
         start, end = _stretch_start(text, m.start(), max(end, 0)), _stretch_end(text, m.end())
         spans += _token_spans(text, start, end, exact, folded)
-    return _merge(spans, text)
+    return spans
 
 
 @functools.lru_cache(maxsize=64)

@@ -112,6 +112,17 @@ class IndexStats:
     path: str | None
     segments: int
 
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (``vnsearch stats --json`` and the service's ``/stats``)."""
+        return {
+            "path": self.path,
+            "documents": self.documents,
+            "terms": self.terms,
+            "size_bytes": self.size_bytes,
+            "segments": self.segments,
+            "fields": dict(self.fields),
+        }
+
 
 @dataclass
 class _Run:
@@ -364,6 +375,31 @@ class Index:
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "in memory"
         return f"<vnsearch.Index {where}: {len(self)} documents>"
+
+    def __contains__(self, doc_id: object) -> bool:
+        """True when a document with this id is in the index (as of its last commit)."""
+        return isinstance(doc_id, (str, int)) and self.searcher().document(str(doc_id)) is not None
+
+    def get(self, doc_id: str) -> Document | None:
+        """The document with this id as stored (as of the last commit), or None."""
+        stored = self.searcher().document(str(doc_id))
+        if stored is None:
+            return None
+        tags = stored.pop("tags", "") or ""
+        return Document(
+            id=stored.pop("id"),
+            title=stored.pop("title", ""),
+            body=stored.pop("body", ""),
+            date=stored.pop("date", None),
+            url=stored.pop("url", None),
+            tags=tuple(t for t in tags.split(",") if t),
+            fields=stored,
+        )
+
+    def complete(self, typed: str, limit: int = 5) -> list[str]:
+        """Completions of what was typed so far, accents restored (``"ha n"`` -> ``"Hà Nội"``,
+        ``"Hà Nam"``); see :meth:`vnsearch.searcher.Searcher.complete`."""
+        return self.searcher().complete(typed, limit)
 
     def searcher(self) -> "Searcher":
         """The index's shared :class:`~vnsearch.searcher.Searcher` (safe across threads)."""

@@ -14,12 +14,19 @@ from vnsearch.errors import VnsearchError
 from vnsearch.highlight import Snippet
 from vnsearch.schema import RESERVED_NAMES
 
-__all__ = ["Hit", "Results"]
+__all__ = ["Hit", "Results", "HIGHLIGHT_TAGS"]
+
+HIGHLIGHT_TAGS = ("<mark>", "</mark>")
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result: its stored fields, rank, score and highlighted snippets."""
+    """One search result: its stored fields, rank, score and highlighted snippets.
+
+    ``score`` is the relevance shown, never above the score of the hit ranked before it;
+    ``raw_score`` is the score the hit was ranked by within its tier (see
+    :mod:`vnsearch.ranking`), which a hit of a lower tier may have higher.
+    """
 
     id: str
     rank: int
@@ -32,22 +39,30 @@ class Hit:
     fields: Mapping[str, Any] = field(default_factory=dict, repr=False)
     snippets: tuple[Snippet, ...] = field(default=(), repr=False)
     title_snippet: Snippet | None = field(default=None, repr=False)
+    raw_score: float | None = field(default=None, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (snippets as HTML strings), ready for JSON.
+    def __post_init__(self) -> None:
+        if self.raw_score is None:
+            object.__setattr__(self, "raw_score", self.score)
+
+    def to_dict(self, highlight_tags: tuple[str, str] = HIGHLIGHT_TAGS) -> dict[str, Any]:
+        """Plain data (snippets as HTML strings, matches between ``highlight_tags``), ready
+        for JSON.
 
         Extra fields sit beside the hit's own keys; one an old index named like a key of
         :data:`~vnsearch.schema.RESERVED_NAMES` goes under ``"fields"`` instead of over it.
         """
+        pre, post = highlight_tags
         data: dict[str, Any] = {
             "id": self.id,
             "rank": self.rank,
             "score": round(self.score, 4),
             "title": self.title,
+            **({"title_html": self.title_snippet.to_html(pre=pre, post=post)} if self.title_snippet else {}),
             "date": self.date.isoformat() if self.date else None,
             "url": self.url,
             "tags": list(self.tags),
-            "snippets": [s.to_html() for s in self.snippets],
+            "snippets": [s.to_html(pre=pre, post=post) for s in self.snippets],
         }
         for key, value in self.fields.items():
             if key in RESERVED_NAMES or key in data:
@@ -65,7 +80,8 @@ def _plain(value: Any) -> Any:
 class Results:
     """The hits of one page of a search, with what is needed to show it.
 
-    Iterate it for :class:`Hit` objects; ``total`` counts every matching document.
+    Iterate it for :class:`Hit` objects; ``total`` counts every matching document, and
+    ``facets`` maps each facet asked for to its values' counts over all of them.
     """
 
     query: str
@@ -77,6 +93,13 @@ class Results:
     ignored: tuple[str, ...] = ()
     suggestion: str | None = None
     seconds: float = 0.0
+    offset: int | None = None
+    facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    highlight_tags: tuple[str, str] = HIGHLIGHT_TAGS
+
+    def __post_init__(self) -> None:
+        if self.offset is None:
+            object.__setattr__(self, "offset", (self.page - 1) * self.limit)
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -89,18 +112,25 @@ class Results:
 
     @property
     def pages(self) -> int:
+        """How many pages of ``limit`` hits the matches fill (at least 1)."""
         return max(1, -(-self.total // self.limit)) if self.limit else 1
 
     def to_dicts(self) -> list[dict[str, Any]]:
-        return [hit.to_dict() for hit in self.hits]
+        return [hit.to_dict(self.highlight_tags) for hit in self.hits]
 
     def to_json_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the paging, the time taken in milliseconds, facets and hits."""
         return {
             "query": self.query,
             "total": self.total,
             "page": self.page,
+            "pages": self.pages,
+            "limit": self.limit,
+            "offset": self.offset,
+            "milliseconds": round(self.seconds * 1000, 1),
             "suggestion": self.suggestion,
             "ignored": list(self.ignored),
+            "facets": {name: dict(counts) for name, counts in self.facets.items()},
             "hits": self.to_dicts(),
         }
 

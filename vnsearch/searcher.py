@@ -8,6 +8,7 @@ thread's kept with its Whoosh searcher; the best are then reordered by proximity
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import threading
 import time
@@ -16,13 +17,15 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from whoosh import query as wq
 from whoosh import sorting
 
+from vnsearch import facets as _facets
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
 from vnsearch.errors import QuerySyntaxError, SchemaError
 from vnsearch.ranking import rank
-from vnsearch.results import Hit, Results
+from vnsearch.results import HIGHLIGHT_TAGS, Hit, Results
 from vnsearch.schema import FOLDED_SUFFIX
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
+from vnsearch.suggest import complete as _complete
 from vnsearch.suggest import suggest as _suggest
 from vnsearch.whoosh_ext.postings import PostingArrays
 from vnsearch.whoosh_ext.scoring import BM25
@@ -80,6 +83,18 @@ class Searcher:
             if searcher in self._all:
                 self._all.remove(searcher)
 
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """The stored fields of the document with this id, or None when there is none."""
+        found = self._whoosh().document(id=str(doc_id))
+        return dict(found) if found is not None else None
+
+    def complete(self, typed: str, limit: int = 5) -> list[str]:
+        """Completions of ``typed`` (its last word a prefix), accents restored: ``"ha n"`` ->
+        ``["Hà Nội", "Hà Nam", ...]``, commonest first."""
+        limit = _positive(limit, "limit")
+        self._whoosh()
+        return _complete(str(typed)[: _q.MAX_QUERY_CHARS], self._arrays(), self._index.schema, limit)
+
     def refresh(self) -> None:
         """See the latest commit (searches check for one by themselves, too)."""
         self._whoosh()
@@ -102,8 +117,14 @@ class Searcher:
         filters: Mapping[str, Any] | None = None,
         sort: str | None = None,
         *,
+        offset: int | None = None,
+        facets: Sequence[str] | str | None = None,
+        prefix_last: bool = False,
         strict: bool = False,
         snippets: bool = True,
+        fragment_chars: int = _hl.FRAGMENT_CHARS,
+        fragments: int = _hl.MAX_FRAGMENTS,
+        highlight_tags: tuple[str, str] = HIGHLIGHT_TAGS,
         suggest: bool = True,
         **settings: Any,
     ) -> Results:
@@ -113,16 +134,32 @@ class Searcher:
         value (``{"tags": "thoi-su"}``), a list of values (any of them), a ``(low, high)``
         pair or a comparison string (``{"date": ">=2020-07"}``); ``sort`` is ``"relevance"``
         (the default), ``"date"``/``"newest"``, ``"oldest"``, or a sortable field name
-        (``"-views"`` for descending). Other keyword arguments override
-        :class:`~vnsearch.settings.SearchSettings` for this search.
+        (``"-views"`` for descending). ``offset`` (hits to skip) replaces ``page`` when given.
+        ``facets`` names keyword or date fields (``["tags", "date:year"]``) whose values are
+        counted over all matches. ``prefix_last`` matches the last word as a prefix, with or
+        without accents, when the query does not end in a space (search as you type).
+        ``fragment_chars`` and ``fragments`` size the body snippets; ``highlight_tags`` are
+        the strings put around matches in :meth:`Results.to_json_dict`. Other keyword
+        arguments override :class:`~vnsearch.settings.SearchSettings` for this search.
         """
         started = time.perf_counter()
-        limit, page = _positive(limit, "limit"), _positive(page, "page")
+        limit = _positive(limit, "limit")
+        if offset is None:
+            page = _positive(page, "page")
+            offset = (page - 1) * limit
+        else:
+            offset = _not_negative(offset, "offset")
+            page = offset // limit + 1
+        fragment_chars, fragments = _positive(fragment_chars, "fragment_chars"), _positive(fragments, "fragments")
         options = self.settings.with_options(**settings) if settings else self.settings
         schema = self._index.schema
         if fields is not None:
             fields = _check_fields(fields, schema)
-        parsed = _q.parse(query, schema, strict=strict)
+        facet_specs = _facets.parse_facets(facets, schema) if facets else ()
+        parsed = typed = _q.parse(query, schema, strict=strict)
+        if prefix_last:
+            parsed = _prefix_last(parsed)
+        shape: dict[str, Any] = {"offset": offset, "highlight_tags": tuple(highlight_tags)}
         searcher = self._whoosh()
         reader = searcher.reader()
         sortedby, reverse = _sorting(sort, schema)
@@ -139,7 +176,9 @@ class Searcher:
         filter_query = _filters(filters, schema) if filters else None
         if wquery is None:
             if filter_query is None:
-                return Results(query, (), 0, page, limit, "", tuple(ignored), None, time.perf_counter() - started)
+                empty: dict[str, dict[str, int]] = {spec.name: {} for spec in facet_specs}
+                return Results(query, (), 0, page, limit, "", tuple(ignored), None, time.perf_counter() - started,
+                               facets=empty, **shape)
             wquery = wq.Every()
         weighting = BM25(B=options.b, K1=options.k1)
         arrays = self._arrays()
@@ -148,23 +187,26 @@ class Searcher:
             if filter_query is not None:
                 found = found.within(arrays.mask(filter_query))
             total = found.count()
-            offset = (page - 1) * limit
+            counts = _facets.facet_counts(arrays, found.mask, facet_specs) if facet_specs else {}
             if plan is None:
                 # Sorted by a field: Whoosh sorts the matches; the sort key is no relevance.
                 # (An empty filter set would mean "no filter" to Whoosh.)
                 ranked = [(hit.docnum, 0.0) for hit in scoring.search(
-                    wq.Every(), limit=page * limit, filter=set(found.docs().tolist()),
+                    wq.Every(), limit=offset + limit, filter=set(found.docs().tolist()),
                     sortedby=sortedby, reverse=reverse,
                 )] if total else []
             else:
-                ranked = rank(arrays, weighting, found, plan, max(options.rerank_depth, page * limit))
+                ranked = rank(arrays, weighting, found, plan, max(options.rerank_depth, offset + limit))
+            shown = _shown_scores([score for _, score in ranked[: offset + limit]])
+            sizes = (fragment_chars, fragments)
             hits = tuple(
-                self._hit(offset + i + 1, scoring, docnum, score, terms, snippets, options)
+                self._hit(offset + i + 1, scoring, docnum, (shown[offset + i], score), terms, snippets, sizes)
                 for i, (docnum, score) in enumerate(ranked[offset : offset + limit])
             )
         suggestion = None
         if suggest and not parsed.is_empty:
-            suggestion = _suggest(parsed, arrays, weighting, schema)
+            # As typed: the words of a search as you type are restored too.
+            suggestion = _suggest(typed, arrays, weighting, schema)
         return Results(
             query=query,
             hits=hits,
@@ -175,6 +217,8 @@ class Searcher:
             ignored=tuple(ignored),
             suggestion=suggestion,
             seconds=time.perf_counter() - started,
+            facets=counts,
+            **shape,
         )
 
     def _hit(
@@ -182,10 +226,10 @@ class Searcher:
         rank: int,
         searcher: Any,
         docnum: int,
-        score: float,
+        scores: tuple[float, float],
         terms: _q.QueryTerms,
         snippets: bool,
-        options: SearchSettings,
+        sizes: tuple[int, int],
     ) -> Hit:
         stored = dict(searcher.stored_fields(docnum))
         title, body = stored.pop("title", ""), stored.pop("body", "")
@@ -193,15 +237,19 @@ class Searcher:
         fragments: tuple[_hl.Snippet, ...] = ()
         title_snippet = None
         if snippets:
-            title_snippet = _hl.whole_snippet(title, _hl.find_spans(title, terms.exact, terms.folded), field="title")
-            fragments = _hl.make_snippets(body, _hl.find_spans(body, terms.exact, terms.folded))
+            chars, count = sizes
+            title_spans = _hl.find_spans(title, terms.exact, terms.folded, terms.phrases)
+            title_snippet = _hl.whole_snippet(title, title_spans, field="title")
+            body_spans = _hl.find_spans(body, terms.exact, terms.folded, terms.phrases)
+            fragments = _hl.make_snippets(body, body_spans, fragments=count, chars=chars)
             if not fragments:
-                lead = _hl.lead_snippet(body)
+                lead = _hl.lead_snippet(body, chars=chars)
                 fragments = (lead,) if lead else ()
         return Hit(
             id=stored.pop("id"),
             rank=rank,
-            score=score,
+            score=scores[0],
+            raw_score=scores[1],
             title=title,
             body=body,
             date=stored.pop("date", None),
@@ -211,6 +259,45 @@ class Searcher:
             snippets=fragments,
             title_snippet=title_snippet,
         )
+
+
+def _shown_scores(scores: list[float]) -> list[float]:
+    """The scores shown, in rank order: each never above the one ranked before it (a hit in
+    a lower tier of :mod:`vnsearch.ranking` may have the higher score)."""
+    shown: list[float] = []
+    for score in scores:
+        shown.append(min(score, shown[-1]) if shown else score)
+    return shown
+
+
+def _prefix_last(parsed: _q.ParsedQuery) -> _q.ParsedQuery:
+    """``parsed`` with its last plain word matched as a prefix, when the query ends in it."""
+    text = parsed.text
+    if not text or text[-1].isspace():
+        return parsed  # the last word is finished
+    tree = parsed.tree
+    clauses = [(name, i, node) for name in ("must", "should") for i, node in enumerate(getattr(tree, name))]
+    if not clauses:
+        return parsed
+    name, i, last = max(clauses, key=lambda c: getattr(c[2], "position", -1))
+    if not isinstance(last, _q.TextClause) or last.kind != "words" or not text.endswith(last.text.split()[-1]):
+        return parsed
+    *head, word = last.text.split()
+    replaced = [dataclasses.replace(last, text=" ".join(head))] if head else []
+    replaced.append(dataclasses.replace(last, text=word, kind="prefix", position=len(text) - len(word)))
+    nodes = list(getattr(tree, name))
+    nodes[i : i + 1] = replaced
+    return dataclasses.replace(parsed, tree=dataclasses.replace(tree, **{name: tuple(nodes)}))
+
+
+def _not_negative(value: int, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{name} must be at least 0, not {number}")
+    return number
 
 
 def _positive(value: int, name: str) -> int:

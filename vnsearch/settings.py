@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-__all__ = ["SearchSettings", "DEFAULT_SETTINGS"]
+__all__ = ["SearchSettings", "DEFAULT_SETTINGS", "ServerSettings", "DEFAULT_SERVER_SETTINGS"]
 
 
 QUESTION_WORDS = (
@@ -70,3 +70,21 @@ class SearchSettings:
 
 
 DEFAULT_SETTINGS = SearchSettings()
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Limits and defaults of ``vnsearch serve`` (:mod:`vnsearch.server`): safe for a
+    service on one machine, each can be raised on the command line."""
+
+    host: str = "127.0.0.1"  # this machine only: another address is a choice to make
+    port: int = 7700  # Meilisearch's, which people who search over HTTP know
+    max_body_bytes: int = 10 * 1024 * 1024  # one POST /documents
+    max_url_chars: int = 4096  # path and query string of one request
+    request_seconds: float = 10.0  # a search, completion or lookup that takes longer gets 503
+    max_limit: int = 100  # hits per page
+    # Searches run in these threads, each keeping its searcher: memory stays bounded.
+    search_threads: int = 2
+
+
+DEFAULT_SERVER_SETTINGS = ServerSettings()

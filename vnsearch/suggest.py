@@ -5,6 +5,10 @@ the longest runs of its syllables that stand together in those documents are tak
 written there (``Hải Phòng``), so context picks ``Đảng ủy`` for ``dang uy`` rather than
 the commonest accenting of each syllable alone. A syllable the index does not hold is first
 corrected to its nearest frequent neighbour (``phongg`` -> ``phong``).
+
+Completions (:func:`complete`, search as you type) come from the index's folded terms,
+syllables and words, that start with what was typed (``ha n`` -> ``ha_noi``, ``ha_nam``), the
+commonest first, each written as the documents write it (``Hà Nội``).
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from vnsearch.vietnamese import text as _text
 from vnsearch.whoosh_ext.postings import PostingArrays, top
 from vnsearch.whoosh_ext.terms import near_terms
 
-__all__ = ["suggest"]
+__all__ = ["suggest", "complete"]
 
 _CONTEXT_DOCS = 10
 _MAX_SYLLABLES = 12
 _TOKENIZER = VietnameseTokenizer(words=False)
+_MAX_WORD_SYLLABLES = 3  # the longest words the folded fields hold (runs of up to three)
+_SCAN_TERMS = 5000  # terms read per field for one completion (a one-letter prefix has many)
+_SURFACE_DOCS = 3  # documents read to see how a completion is written
 
 
 def suggest(parsed: ParsedQuery, arrays: PostingArrays, weighting: Any, schema: IndexSchema) -> str | None:
@@ -117,3 +124,66 @@ def _occurrences(run: list[str], tokenized: list[tuple[str, list[tuple[str, int,
                 surface = " ".join(text[tokens[k][1] : tokens[k + n - 1][2]].split())
                 surfaces[surface] += 1
     return surfaces
+
+
+def complete(typed: str, arrays: PostingArrays, schema: IndexSchema, limit: int = 5) -> list[str]:
+    """Up to ``limit`` completions of ``typed``, its last word taken as a prefix, accents
+    optional and restored, commonest first (by documents, titles counted twice).
+
+    The last one to three syllables are completed as one word of the index; syllables typed
+    before them are kept as typed.
+    """
+    # Whoosh tokenizers reuse one token object: keep what is needed of each.
+    tokens = [(t.text, t.startchar) for t in _TOKENIZER(typed, chars=True)]
+    if not tokens or limit < 1:
+        return []
+    folded = [_text.fold(text) for text, _ in tokens]
+    reader = arrays.searcher.reader()
+    for size in range(min(_MAX_WORD_SYLLABLES, len(tokens)), 0, -1):
+        key = "_".join(folded[-size:])
+        found = _candidates(key, reader, schema, size)
+        if found:
+            head = typed[: tokens[-size][1]]
+            best = sorted(found, key=lambda c: (-found[c][0], c))[:limit]
+            out: list[str] = []
+            for term in best:
+                text = head + _surface(term, found[term][1], arrays)
+                if text not in out:
+                    out.append(text)
+            return out
+    return []
+
+
+def _candidates(key: str, reader: Any, schema: IndexSchema, size: int) -> dict[str, tuple[int, str, int]]:
+    """Folded terms starting with ``key`` of at least ``size`` syllables, all letters, with
+    their weighted document count and the field where they are commonest."""
+    found: dict[str, tuple[int, str, int]] = {}
+    for name in schema.text_fields:
+        fieldname = name + FOLDED_SUFFIX
+        weight = 2 if name == "title" else 1
+        for n, (btext, info) in enumerate(reader.iter_prefix(fieldname, key)):
+            if n >= _SCAN_TERMS:
+                break
+            term = btext.decode("utf-8")
+            parts = term.split("_")
+            if len(parts) < size or not all(p.isalpha() for p in parts):
+                continue
+            df = info.doc_frequency() * weight
+            total, best, best_df = found.get(term, (0, fieldname, 0))
+            found[term] = (total + df, fieldname if df > best_df else best, max(df, best_df))
+    return found
+
+
+def _surface(term: str, fieldname: str, arrays: PostingArrays) -> str:
+    """``term`` (folded) as the first documents holding it write it, the commonest way."""
+    surfaces: Counter = Counter()
+    postings = arrays.term(fieldname, term)
+    ids = [d for d in postings.ids.tolist() if arrays.live[d]][:_SURFACE_DOCS]
+    source = fieldname[: -len(FOLDED_SUFFIX)]
+    # The word's syllables standing together, in any accenting: a phrase to find_spans.
+    phrase = (tuple((None, part) for part in term.split("_")), 1)
+    for docnum in ids:
+        text = str(arrays.searcher.stored_fields(docnum).get(source) or "")
+        for start, end in find_spans(text, set(), set(), [phrase]):
+            surfaces[" ".join(text[start:end].split())] += 1
+    return surfaces.most_common(1)[0][0] if surfaces else term.replace("_", " ")

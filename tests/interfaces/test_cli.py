@@ -335,3 +335,25 @@ def test_index_reports_keys_the_index_does_not_keep(capsys, tmp_path):
     code, out, err = run(capsys, "index", data, "--index", tmp_path / "ix", "--field", "views:number")
     assert code == 0, err
     assert "not kept (the index has no field for them): source; declare one with --field source:stored" in out
+
+
+@pytest.mark.parametrize("data, found", [
+    ('{"id": "a", "title": "Hà Nội mùa thu"}\n{"id": "b", "title": "Cảng Hải Phòng"}\n', "b"),
+    ('[{"id": "a", "title": "Hà Nội mùa thu"}, {"id": "b", "title": "Cảng Hải Phòng"}]', "b"),
+    ("Cảng Hải Phòng đón tàu lớn.\n", "stdin.txt"),
+])
+def test_index_reads_standard_input_as_dash(capsys, monkeypatch, tmp_path, data, found):
+    import tempfile
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode("utf-8")), encoding="utf-8"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # to see that the spooled copy goes
+    code, _, err = run(capsys, "index", "-", "--index", tmp_path / "ix")
+    assert code == 0, err
+    code, out, _ = run(capsys, "search", "hai phong", "--index", tmp_path / "ix", "--json")
+    assert [hit["id"] for hit in json.loads(out)["hits"]] == [found]
+    assert not list(tmp_path.glob("vnsearch-stdin-*"))
+
+
+def test_index_takes_standard_input_once(capsys, tmp_path):
+    code, _, err = run(capsys, "index", "-", "-", "--index", tmp_path / "ix")
+    assert code == 2 and "once" in err

@@ -27,10 +27,13 @@ __all__ = ["Proximity", "QueryTerms", "Reranking", "build"]
 
 @dataclass
 class QueryTerms:
-    """The terms a query looks for, by field, for highlighting and suggestions."""
+    """The terms a query looks for, for highlighting: a word typed with accents is marked
+    only as written (``exact``), one typed without in any accenting (``folded``)."""
 
     exact: set[str] = field(default_factory=set)
     folded: set[str] = field(default_factory=set)
+    # Phrases, marked only where their syllables stand together: ((exact or None, folded), ...), slop.
+    phrases: list[tuple[tuple[tuple[str | None, str], ...], int]] = field(default_factory=list)
     # Terms that only stand for the matched span (prefixes, fuzzy words), folded.
     syllables: list[str] = field(default_factory=list)
     truncated: bool = False
@@ -184,9 +187,10 @@ class _Builder:
         """One query syllable: its folded form, and its exact form when typed with accents."""
         exact, folded = syllable.lower(), _text.fold(syllable)
         accented = self.typed_accents or _text.has_diacritics(exact)
-        self.terms.folded.add(folded)
         if accented:
             self.terms.exact.add(exact)
+        if not _text.has_diacritics(exact):
+            self.terms.folded.add(folded)
         subs: list[wq.Query] = []
         for name in fields:
             we, wf = self.weights(name)
@@ -205,9 +209,14 @@ class _Builder:
         """Terms for the words among the syllables: pyvi's (typed with accents) and every run
         of two or three neighbouring syllables, folded (how words typed without accents match)."""
         folded_words = {_text.fold(w) for w in words}
+        # Only words typed without accents are marked in any accenting ("hải" never marks "hai").
+        marked = {_text.fold(w) for w in words if not _text.has_diacritics(w)}
         for size in (2, 3):
             for i in range(len(syllables) - size + 1):
-                folded_words.add("_".join(_text.fold(s) for s in syllables[i : i + size]))
+                run = syllables[i : i + size]
+                folded_words.add("_".join(_text.fold(s) for s in run))
+                if not any(map(_text.has_diacritics, run)):
+                    marked.add("_".join(_text.fold(s) for s in run))
         exact_words = {w.lower() for w in words if self.typed_accents or _text.has_diacritics(w)}
         subs: list[wq.Query] = []
         for name in fields:
@@ -218,7 +227,7 @@ class _Builder:
             for w in sorted(folded_words):
                 subs.extend(self.term(name + FOLDED_SUFFIX, w, wf * ww))
         self.terms.exact.update(exact_words)
-        self.terms.folded.update(folded_words)
+        self.terms.folded.update(marked)
         return subs
 
     def proximities(self, syllables: list[str], fields: tuple[str, ...]) -> None:
@@ -241,9 +250,9 @@ class _Builder:
         exact = [s.lower() for s in syllables]
         folded = [_text.fold(s) for s in syllables]
         accented = self.typed_accents or any(map(_text.has_diacritics, exact))
-        self.terms.folded.update(folded)
-        if accented:
-            self.terms.exact.update(exact)
+        self.terms.phrases.append(
+            (tuple((e if _text.has_diacritics(e) else None, f) for e, f in zip(exact, folded)), slop)
+        )
         subs: list[wq.Query] = []
         for name in fields:
             we, wf = self.weights(name)
@@ -264,7 +273,8 @@ class _Builder:
             fname = name + FOLDED_SUFFIX
             _, wf = self.weights(name)
             expansions = self.expand(fname, folded, clause)
-            self.terms.folded.update(expansions)
+            if normal == folded:
+                self.terms.folded.update(expansions)
             subs.extend(wq.Term(fname, t, boost=wf) for t in expansions)
             if normal != folded:
                 # The accents typed still count: the exact field's matching terms rank higher.
