@@ -7,7 +7,8 @@ with a leading underscore in their home module are listed so: they are relied on
 
 * ``vnsearch.query._analyse_query``: a query text's syllables and pyvi words;
 * ``vnsearch.query._without_stopwords``: the stopword phrases taken out of a query;
-* ``vnsearch.query._is_filter``: whether a node of the tree is a condition only.
+* ``vnsearch.query._is_filter``: whether a node of the tree is a condition only;
+* ``vnsearch.searcher._positive``, ``_check_fields``: the checks of a search's arguments.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from vnsearch.query import _is_filter as is_filter
 from vnsearch.query import _without_stopwords as without_stopwords
 from vnsearch.schema import FIELD_TYPES, FieldSpec, IndexSchema
 from vnsearch.searcher import Hit, Results
+from vnsearch.searcher import _check_fields as check_fields
+from vnsearch.searcher import _positive as positive
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 from vnsearch.text import fold, has_diacritics, normalize
 
@@ -45,7 +48,7 @@ __all__ = [
     "AddReport", "Progress",
     "FilterClause", "Group", "Node", "ParsedQuery", "TextClause", "parse", "parse_date_bound",
     "analyse_query", "is_filter", "without_stopwords",
-    "FIELD_TYPES", "FieldSpec", "IndexSchema", "Hit", "Results",
+    "FIELD_TYPES", "FieldSpec", "IndexSchema", "Hit", "Results", "check_fields", "positive",
     "DEFAULT_SETTINGS", "SearchSettings", "fold", "has_diacritics", "normalize",
 ]
 
