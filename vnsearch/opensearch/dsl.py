@@ -265,17 +265,13 @@ class _Translator:
         if accented:
             self.terms.exact.update(exact)
         text = " ".join(exact)
+        folded = [local.fold(s) for s in syllables]
         subs: list[Query] = []
         for name in fields:
             we, wf = self.weights(name)
-            # vnsearch's slop 1 is side by side; the engine's is 0.
             if accented:
-                subs.append({"match_phrase": {exact_field(name): {
-                    "query": text, "analyzer": EXACT_QUERY_ANALYZER, "slop": slop - 1, "boost": we,
-                }}})
-            subs.append({"match_phrase": {folded_field(name): {
-                "query": text, "analyzer": FOLDED_QUERY_ANALYZER, "slop": slop - 1, "boost": wf,
-            }}})
+                subs.append(_phrase(exact_field(name), text, exact, slop, we, EXACT_QUERY_ANALYZER))
+            subs.append(_phrase(folded_field(name), text, folded, slop, wf, FOLDED_QUERY_ANALYZER))
         return _or(subs)
 
     def expanding(self, clause: local.TextClause, fields: tuple[str, ...]) -> Query | None:
@@ -309,6 +305,19 @@ class _Translator:
         else:
             self.terms.fuzzy.add((folded, clause.distance))
         return _or(subs)
+
+
+def _phrase(fieldname: str, text: str, terms: list[str], slop: int, boost: float, analyzer: str) -> Query:
+    """Words side by side (slop 1), or in this order with at most ``slop`` - 1 words between
+    each two: vnsearch's slop never allows reordering, the engine's phrase slop would."""
+    if slop <= 1:
+        return {"match_phrase": {fieldname: {"query": text, "analyzer": analyzer, "boost": boost}}}
+    # Nested pairs: the engine's span slop counts over the whole span, vnsearch's per gap.
+    span: Query = {"span_term": {fieldname: terms[0]}}
+    for term in terms[1:]:
+        span = {"span_near": {"clauses": [span, {"span_term": {fieldname: term}}], "slop": slop - 1, "in_order": True}}
+    span["span_near"]["boost"] = boost
+    return span
 
 
 def _date_text(value: _dt.datetime) -> str:

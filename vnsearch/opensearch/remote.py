@@ -111,12 +111,24 @@ class RemoteIndex:
     ``client`` is an ``opensearchpy.OpenSearch`` (see :func:`connect`). The index's fields and
     analysis version live in its mapping's ``_meta``; opening an index made with another
     analysis raises :class:`~vnsearch.errors.IndexVersionError` asking for a reindex.
+
+    ``global_statistics`` scores with the whole index's term statistics rather than each
+    shard's (one more round trip per search): worth it for small indexes, whose shards'
+    statistics differ; large ones score alike either way.
     """
 
-    def __init__(self, client: Any, name: str, *, settings: local.SearchSettings = local.DEFAULT_SETTINGS):
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        *,
+        settings: local.SearchSettings = local.DEFAULT_SETTINGS,
+        global_statistics: bool = False,
+    ):
         self.client = client
         self.name = name
         self.settings = settings
+        self.global_statistics = global_statistics
         self._schema: local.IndexSchema | None = None
 
     def __repr__(self) -> str:
@@ -383,7 +395,8 @@ class RemoteIndex:
                 "rescore_query": {"bool": {"should": plan.rescore}},
                 "query_weight": 1.0, "rescore_query_weight": 1.0, "score_mode": "total",
             }}
-        response = self.client.search(index=self.name, body=body)
+        params = {"search_type": "dfs_query_then_fetch"} if self.global_statistics else None
+        response = self.client.search(index=self.name, body=body, params=params)
         hits = tuple(
             self._hit(body["from"] + i + 1, raw, plan.terms, snippets, options)
             for i, raw in enumerate(response["hits"]["hits"])
