@@ -49,7 +49,7 @@ start)
     rm -rf "$state"
     mkdir -p "$state"
     # Normal mode, not offline: a fresh machine fetches OpenSearch 2.19.6 from Maven Central.
-    mvn -B -q -f "$here/pom.xml" package -DskipTests
+    mvn -B -q -f "$here/pom.xml" package -DskipTests >&2
     # Two Netty instances in one JVM: neither may set Netty's processor count globally.
     java "-Xms$heap" "-Xmx$heap" -Dopensearch.set.netty.runtime.available.processors=false \
         -Dlog4j2.disable.jmx=true -Dorg.apache.logging.log4j.level=WARN \

@@ -137,3 +137,12 @@ def test_an_index_from_another_analysis_asks_for_a_reindex():
 def test_an_index_not_made_by_vnsearch_is_refused():
     with pytest.raises(IndexVersionError, match="not made by vnsearch"):
         RemoteIndex(_Client({}), "logs").schema
+
+
+@pytest.mark.parametrize("name", ["analysis", "dsl", "remote"])
+def test_the_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"vnsearch.opensearch.{name}")
+    assert doctest.testmod(module).failed == 0

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from vnsearch.opensearch.analysis import (
 __all__ = ["RemoteIndex", "to_engine_doc", "connect"]
 
 DEFAULT_BATCH_SIZE = 500  # documents per bulk request: a few MB of news text
+_BULK_CHARS = 4_000_000  # a bulk request is sent at this much text, whatever the batch size
 _PROGRESS_EVERY = 0.25  # seconds between progress callbacks, as for Index
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})  # busy, or a shard moving: try again
 _BULK_ATTEMPTS = 8
@@ -197,6 +199,16 @@ class RemoteIndex:
     def __len__(self) -> int:
         return int(self.client.count(index=self.name)["count"])
 
+    def __enter__(self) -> "RemoteIndex":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.refresh()  # what was written in the block is searchable after it
+
+    def close(self) -> None:
+        """Nothing to release: the client and its connections belong to the caller."""
+
     # -- writing ----------------------------------------------------------------------------
 
     def add(
@@ -255,6 +267,7 @@ class RemoteIndex:
     ) -> local.AddReport:
         extra = {spec.name: spec.type for spec in self.schema.extra_fields}
         batch: list[tuple[local.Document, dict[str, Any]]] = []
+        chars = 0
         for doc in docs:
             try:
                 source = to_engine_doc(doc, extra)
@@ -264,9 +277,10 @@ class RemoteIndex:
                 run.skipped.append(_skip(doc, error.reason))
                 continue
             batch.append((doc, source))
-            if len(batch) >= batch_size:
+            chars += 2 * (len(doc.title) + len(doc.body))  # the original and its encoding
+            if len(batch) >= batch_size or chars >= _BULK_CHARS:
                 self._send(batch, run, errors, progress)
-                batch = []
+                batch, chars = [], 0
         if batch:
             self._send(batch, run, errors, progress)
         if progress is not None:
@@ -407,7 +421,7 @@ class RemoteIndex:
             total=int(response["hits"]["total"]["value"]),
             page=page,
             limit=limit,
-            parsed=str(core),
+            parsed=json.dumps(core, ensure_ascii=False),
             ignored=tuple(ignored),
             suggestion=None,
             seconds=time.perf_counter() - started,
