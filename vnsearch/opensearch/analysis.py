@@ -193,6 +193,9 @@ def _mapping(spec: local.FieldSpec) -> dict[str, Any]:
             name: {"type": "text", "index": False},  # the original, for display and snippets
             name + ENCODED_SUFFIX: {
                 "type": "text",
+                # Stored (not in _source): the engine's own highlighters, in Dashboards or a
+                # plain query, read it, and its offsets are the original text's.
+                "store": True,
                 "analyzer": EXACT_ANALYZER,
                 "search_analyzer": EXACT_QUERY_ANALYZER,
                 "index_options": "offsets",
