@@ -66,7 +66,7 @@ def _compare(index: RemoteIndex, text: str) -> dict[str, Any]:
             assert texts_theirs == texts_mine, (folded, text)
             continue
         assert texts_theirs == texts_mine, (folded, text)
-        for (p, t, s, e), (_, _, s2, e2) in zip(mine, theirs):
+        for (_, t, s, e), (_, _, s2, e2) in zip(mine, theirs):
             if (s, e) != (s2, e2):
                 report["offsets_differ"] += 1
                 assert s2 <= s and e <= e2 and _glued_to_digits(text, s2, e2), (t, (s, e), (s2, e2), text)

@@ -6,12 +6,12 @@ import json
 import unicodedata
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vnsearch import Document
 from vnsearch.errors import IndexVersionError
-from vnsearch.opensearch import ANALYSIS_VERSION, RemoteIndex, encode, index_settings, to_engine_doc
-from vnsearch.opensearch import dsl, local
+from vnsearch.opensearch import ANALYSIS_VERSION, RemoteIndex, dsl, encode, index_settings, local, to_engine_doc
 from vnsearch.opensearch.analysis import WORD_JOINER
 
 # Every component the index settings may name: OpenSearch's own (core and analysis-common).
@@ -131,12 +131,12 @@ class _Client:
 def test_an_index_from_another_analysis_asks_for_a_reindex():
     client = _Client({"vnsearch": {"analysis": ANALYSIS_VERSION + 1, "version": "9.9", "fields": {}}})
     with pytest.raises(IndexVersionError, match="reindex"):
-        RemoteIndex(client, "news").schema
+        _ = RemoteIndex(client, "news").schema
 
 
 def test_an_index_not_made_by_vnsearch_is_refused():
     with pytest.raises(IndexVersionError, match="not made by vnsearch"):
-        RemoteIndex(_Client({}), "logs").schema
+        _ = RemoteIndex(_Client({}), "logs").schema
 
 
 @pytest.mark.parametrize("name", ["analysis", "dsl", "remote"])

@@ -170,10 +170,10 @@ class _Translator:
         if spec.type == "date":
             # An exclusive bound excludes the whole day, month or year it names.
             if clause.low:
-                low = local.parse_date_bound(clause.low, upper=not clause.low_inclusive)
+                low = local.date_bound(clause.low, upper=not clause.low_inclusive)
                 bounds["gte" if clause.low_inclusive else "gt"] = _date_text(low)
             if clause.high:
-                high = local.parse_date_bound(clause.high, upper=clause.high_inclusive)
+                high = local.date_bound(clause.high, upper=clause.high_inclusive)
                 bounds["lte" if clause.high_inclusive else "lt"] = _date_text(high)
         elif spec.type == "number":
             if clause.low:
@@ -362,18 +362,17 @@ def filters_query(filters: Mapping[str, Any], schema: local.IndexSchema) -> list
 
 
 def _filter_clause(name: str, value: Any, schema: local.IndexSchema) -> local.FilterClause:
-    """One filter value as the parser would read ``name:value``."""
-    if isinstance(value, tuple) and len(value) == 2:
-        low, high = (None if v in (None, "", "*") else _bound_text(v) for v in value)
-        text = f"[{low or '*'} TO {high or '*'}]"
-    else:
-        text = _bound_text(value)
-    parsed = local.parse(f"{name}:{text}" if " " not in text or text.startswith(("[", "{")) else f'{name}:"{text}"',
-                         schema, strict=True)
-    node = parsed.tree.must[0] if parsed.tree.must else None
-    if not isinstance(node, local.FilterClause):
-        raise local.QuerySyntaxError(f"cannot filter {name} on {value!r}", str(value), 0)
-    return node
+    """One filter condition, built as a clause (a value is never pasted into query text)."""
+    kind = schema[name].type
+    try:
+        if isinstance(value, tuple) and len(value) == 2:
+            low, high = (None if v in (None, "", "*") else _bound_text(v) for v in value)
+            clause = local.FilterClause(name, low=low, high=high)
+            local.check_bounds(kind, clause)
+            return clause
+        return local.filter_clause(name, kind, _bound_text(value))
+    except ValueError as exc:
+        raise local.QuerySyntaxError(f"cannot filter {name} on {value!r}: {exc}", str(value), 0) from None
 
 
 def _bound_text(value: Any) -> str:

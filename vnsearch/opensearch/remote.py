@@ -215,7 +215,7 @@ class RemoteIndex:
         self,
         records: Iterable[Mapping[str, Any] | local.Document],
         *,
-        errors: str = "strict",
+        errors: local.ErrorMode = "strict",
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Callable[[local.Progress], None] | None = None,
         **record_options: Any,
@@ -223,7 +223,7 @@ class RemoteIndex:
         """Add or replace (by id) documents, as :meth:`vnsearch.Index.add` does, through the
         bulk API. A request that fails on a node that went away, or items the cluster was too
         busy for, are sent again: ids make that safe (a document is written once, by id)."""
-        _check_errors(errors)
+        local.check_errors(errors)
         run = _Run()
         if isinstance(records, (Mapping, local.Document)):
             records = [records]
@@ -236,13 +236,13 @@ class RemoteIndex:
         self,
         path: str | os.PathLike,
         *,
-        errors: str = "strict",
+        errors: local.ErrorMode = "strict",
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Callable[[local.Progress], None] | None = None,
         **loader_options: Any,
     ) -> local.AddReport:
         """Index a file or folder, as :meth:`vnsearch.Index.add_path` does."""
-        _check_errors(errors)
+        local.check_errors(errors)
         run = _Run()
         docs = local.load(path, errors=errors, on_skip=run.skipped.append, **loader_options)
         return self._write(docs, run, errors, batch_size, progress)
@@ -261,7 +261,7 @@ class RemoteIndex:
         self,
         docs: Iterator[local.Document],
         run: _Run,
-        errors: str,
+        errors: local.ErrorMode,
         batch_size: int,
         progress: Callable[[local.Progress], None] | None,
     ) -> local.AddReport:
@@ -291,7 +291,7 @@ class RemoteIndex:
         self,
         batch: list[tuple[local.Document, dict[str, Any]]],
         run: _Run,
-        errors: str,
+        errors: local.ErrorMode,
         progress: Callable[[local.Progress], None] | None,
     ) -> None:
         actions: list[dict[str, Any]] = []
@@ -528,11 +528,6 @@ def _skip(doc: local.Document, reason: str) -> local.SkippedRecord:
 
 def _progress_of(run: _Run) -> local.Progress:
     return local.Progress(run.documents, run.characters, len(run.skipped), time.perf_counter() - run.started)
-
-
-def _check_errors(errors: str) -> None:
-    if errors not in ("strict", "skip"):
-        raise ValueError(f"errors must be 'strict' or 'skip', not {errors!r}")
 
 
 def _sorting(sort: str | None, schema: local.IndexSchema) -> list[Any] | None:
