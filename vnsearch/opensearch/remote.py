@@ -313,6 +313,7 @@ class RemoteIndex:
 
     def _bulk(self, actions: list[dict[str, Any]], run: _Run) -> list[dict[str, Any]]:
         """Each action's result item, retrying what failed for a reason that passes."""
+        # opensearch-py is the optional extra: imported where a cluster is used.
         from opensearchpy.exceptions import ConnectionError as ClientConnectionError
         from opensearchpy.exceptions import ConnectionTimeout, TransportError
 
