@@ -175,12 +175,12 @@ class RemoteIndex:
         return self._schema
 
     def _read_meta(self) -> local.IndexSchema:
-        from opensearchpy.exceptions import NotFoundError
-
         try:
             mapping = self.client.indices.get_mapping(index=self.name)
-        except NotFoundError:
-            raise local.IndexNotFoundError(f"OpenSearch has no index {self.name!r}: create it first") from None
+        except Exception as exc:  # opensearch-py's NotFoundError, told by its status
+            if getattr(exc, "status_code", None) == 404:
+                raise local.IndexNotFoundError(f"OpenSearch has no index {self.name!r}: create it first") from None
+            raise
         meta = next(iter(mapping.values()))["mappings"].get("_meta", {}).get("vnsearch")
         if not isinstance(meta, Mapping):
             raise local.IndexVersionError(f"the OpenSearch index {self.name!r} was not made by vnsearch")
