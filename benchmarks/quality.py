@@ -339,6 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="metric the --min-* thresholds apply to (default: mrr@10)")
     add("--option", type=parse_option, action="append", default=[], metavar="KEY=VALUE",
         help="keyword argument for vnsearch's Index.search (repeatable)")
+    add("--opensearch", metavar="URL",
+        help="also vnsearch on this OpenSearch cluster (URLs separated by commas; see remote_engine.py)")
     return parser
 
 
@@ -383,6 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     else:
         print(f"warning: skipping vnsearch: {problem}", file=sys.stderr)
+    if args.opensearch:
+        from remote_engine import RemoteEngine  # the remote index's row, beside the local one
+
+        engines.append(RemoteEngine(args.opensearch, dict(args.option)))
     if args.peers:
         missing_modules = missing_peer_modules()
         if missing_modules:
@@ -392,6 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         engines += [make() for make in PEERS]
 
     results = [run_system(engine, docs, query_sets, qrels) for engine in engines]
+    for engine in engines:
+        getattr(engine, "close", lambda: None)()
 
     sizes = ", ".join(f"{len(queries)} {label}" for label, queries in query_sets.items())
     print(f"{args.beir}: {len(docs)} documents; queries: {sizes}; top {K}")

@@ -123,6 +123,12 @@ def _loader_options(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in _LOADER_FLAGS if getattr(args, name) is not None}
 
 
+def _add_opensearch_options(parser: argparse.ArgumentParser) -> None:
+    from vnsearch.opensearch.cli import add_options  # plain argparse: no client imported
+
+    add_options(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``vnsearch`` command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -146,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "in the index replace it. Interrupting keeps everything up to the last commit.",
     )
     index.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder of documents, or - for standard input")
-    index.add_argument("--index", required=True, metavar="DIR", help="the index folder (created if needed)")
+    index.add_argument("--index", metavar="DIR", help="the index folder (created if needed)")
     index.add_argument("--field", action="append", type=_field_spec, default=[], metavar="NAME:TYPE",
                        help=f"declare an extra field; TYPE is {_FIELD_TYPES_HERE} (repeatable)")
     index.add_argument("--overwrite", action="store_true",
@@ -156,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--no-progress", dest="progress", action="store_false",
                        help="no progress bar (it is shown only on a terminal anyway)")
     _add_loader_options(index)
+    _add_opensearch_options(index)
     index.set_defaults(run=_run_index)
 
     search = commands.add_parser(
@@ -178,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="highlight matches in colour: auto (on a terminal, unless NO_COLOR is set), always, never")
     _add_loader_options(search)
+    _add_opensearch_options(search)
     search.set_defaults(run=_run_search)
 
     stats = commands.add_parser(
@@ -354,14 +362,20 @@ def _index_paths(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from vnsearch.documents import SkippedRecord, load
     from vnsearch.index import Index
 
-    folder = Path(args.index)
+    if (args.index is None) == (args.opensearch is None):
+        raise _UsageError("give the index: --index DIR, or --opensearch URL --index-name NAME")
+    folder: Any = Path(args.index) if args.index is not None else f"the OpenSearch index {args.index_name}"
     declared = dict(args.field)
     if len(declared) != len(args.field):
         raise _UsageError("--field declares the same field twice")
     loader = _loader_options(args)
     for path in args.paths:
         load(path, errors=args.errors, **loader)  # checks the path, format and encoding, reads nothing
-    if Index.exists(folder) and not args.overwrite:
+    if args.opensearch is not None:
+        from vnsearch.opensearch.cli import remote_index
+
+        index = remote_index(args, declared, create=True)
+    elif Index.exists(folder) and not args.overwrite:
         index = Index.open(folder)
         have = index.schema.to_json()
         for name, kind in declared.items():
@@ -426,7 +440,13 @@ def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from vnsearch.notebook import index_for
 
     loader = _loader_options(args)
-    if args.index is not None:
+    if args.opensearch is not None:
+        if args.index is not None or args.corpus is not None or loader or args.errors != "strict":
+            raise _UsageError("--opensearch searches the cluster's index: no --index, --corpus or file options")
+        from vnsearch.opensearch.cli import remote_index
+
+        index = remote_index(args)
+    elif args.index is not None:
         if loader or args.errors != "strict":
             raise _UsageError("the options for reading files apply to --corpus, not to --index")
         if not Index.exists(args.index):

@@ -1,0 +1,1 @@
+"""Tests against a real OpenSearch cluster (a package: its conftest must not shadow tests/conftest.py)."""
