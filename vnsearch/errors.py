@@ -9,6 +9,7 @@ __all__ = [
     "IndexLockedError",
     "IndexVersionError",
     "IndexCorruptError",
+    "IndexFileMissingError",
     "QuerySyntaxError",
     "SchemaError",
     "one_line",
@@ -48,6 +49,11 @@ class IndexVersionError(VnsearchError):
 
 class IndexCorruptError(IndexVersionError):
     """A file of the index is damaged or was not written by vnsearch; the message names it."""
+
+
+class IndexFileMissingError(IndexCorruptError):
+    """A file the commit being read lists is gone: damage, or a writer's commit that just
+    replaced that commit (opening again reads the new one)."""
 
 
 class SchemaError(VnsearchError, ValueError):

@@ -26,6 +26,7 @@ from vnsearch.documents import Document, SkippedRecord, documents_from, load, pa
 from vnsearch.documents.options import ErrorMode, check_errors
 from vnsearch.errors import (
     DocumentError,
+    IndexFileMissingError,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -233,7 +234,7 @@ class Index:
                 whoosh_index = storage.open_index()
                 whoosh_index.reader().close()  # opens every segment: damage shows here, not mid-search
                 break
-            except FileNotFoundError as exc:
+            except (FileNotFoundError, IndexFileMissingError) as exc:
                 # A writer committing just now removed the files of the commit being opened.
                 if attempt == _OPEN_ATTEMPTS - 1:
                     raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc

@@ -51,7 +51,7 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import _DEF_INDEX_NAME, TOC, LockError, clean_files
 
-from vnsearch.errors import IndexCorruptError, IndexLockedError
+from vnsearch.errors import IndexCorruptError, IndexFileMissingError, IndexLockedError
 from vnsearch.whoosh_ext import pickles
 
 __all__ = [
@@ -304,7 +304,7 @@ def check_file(path: str, size: int, crc: int) -> None:
     try:
         actual_size = os.path.getsize(path)
     except FileNotFoundError:
-        raise IndexCorruptError(f"{path} is missing: the index's last commit needs it") from None
+        raise IndexFileMissingError(f"{path} is missing: the index's last commit needs it") from None
     if actual_size != size:
         raise IndexCorruptError(
             f"{path} is damaged: {actual_size} bytes where its commit recorded {size}"
