@@ -192,13 +192,8 @@ class _Translator:
         if clause.kind in ("prefix", "fuzzy"):
             q = self.expanding(clause, fields)
             return ([q], [q]) if q is not None else ([], [])
-        syllables, words = local.analyse_query(clause.text)
-        if self.settings.stopwords and clause.kind == "words":
-            syllables = local.without_stopwords(syllables, self.settings.stopwords)
-        room = self.settings.max_terms - self.count
-        if len(syllables) > room:
-            syllables = syllables[: max(room, 0)]
-            self.terms.truncated = True
+        syllables, words, truncated = local.clause_syllables(clause, self.settings, self.settings.max_terms - self.count)
+        self.terms.truncated |= truncated
         self.count += len(syllables)
         if not syllables:
             return [], []

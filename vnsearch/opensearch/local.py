@@ -5,8 +5,6 @@ the tokenizer, the query parser and its tree, snippets, results, documents and r
 imported here and only here, so that a change of vnsearch's layout is one edit. The names
 with a leading underscore in their home module are listed so: they are relied on as they are.
 
-* ``vnsearch.query.build._analyse_query``: a query text's syllables and pyvi words;
-* ``vnsearch.query.build._without_stopwords``: the stopword phrases taken out of a query;
 * ``vnsearch.query.syntax._is_filter``: whether a node of the tree is a condition only;
 * ``vnsearch.searcher._positive``, ``_check_fields``: the checks of a search's arguments.
 """
@@ -30,8 +28,7 @@ from vnsearch.errors import (
 from vnsearch.highlight import Snippet, find_spans, lead_snippet, make_snippets, whole_snippet
 from vnsearch.index import AddReport, Progress
 from vnsearch.query import FilterClause, Group, Node, ParsedQuery, TextClause, check_bounds, filter_clause, parse
-from vnsearch.query.build import _analyse_query as analyse_query
-from vnsearch.query.build import _without_stopwords as without_stopwords
+from vnsearch.query.build import clause_syllables
 from vnsearch.query.syntax import _is_filter as is_filter
 from vnsearch.results import Hit, Results
 from vnsearch.schema import FIELD_TYPES, FieldSpec, IndexSchema
@@ -49,7 +46,7 @@ __all__ = [
     "Snippet", "find_spans", "lead_snippet", "make_snippets", "whole_snippet",
     "AddReport", "Progress",
     "FilterClause", "Group", "Node", "ParsedQuery", "TextClause", "check_bounds", "filter_clause", "parse",
-    "analyse_query", "is_filter", "without_stopwords",
+    "clause_syllables", "is_filter",
     "FIELD_TYPES", "FieldSpec", "IndexSchema", "Hit", "Results", "check_fields", "positive",
     "DEFAULT_SETTINGS", "SearchSettings", "fold", "has_diacritics", "normalize",
 ]

@@ -22,7 +22,7 @@ from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 from vnsearch.vietnamese import text as _text
 from vnsearch.whoosh_ext.terms import near_terms
 
-__all__ = ["Proximity", "QueryTerms", "Reranking", "build"]
+__all__ = ["Proximity", "QueryTerms", "Reranking", "build", "clause_syllables"]
 
 
 @dataclass
@@ -156,13 +156,8 @@ class _Builder:
         if clause.kind in ("prefix", "fuzzy"):
             q = self.expanding(clause, fields)
             return ([q], [q]) if q is not None else ([], [])
-        syllables, words = _analyse_query(clause.text)
-        if self.settings.stopwords and clause.kind == "words":
-            syllables = _without_stopwords(syllables, self.settings.stopwords)
-        room = self.settings.max_terms - self.count
-        if len(syllables) > room:
-            syllables = syllables[: max(room, 0)]
-            self.terms.truncated = True
+        syllables, words, truncated = clause_syllables(clause, self.settings, self.settings.max_terms - self.count)
+        self.terms.truncated |= truncated
         self.count += len(syllables)
         if not syllables:
             return [], []
@@ -372,3 +367,19 @@ def build(
     builder = _Builder(schema, settings, reader, chosen, typed_accents=typed)
     q = builder.group(parsed.tree)
     return q, builder.terms, builder.rerank
+
+
+def clause_syllables(clause: TextClause, settings: SearchSettings, room: int) -> tuple[list[str], list[str], bool]:
+    """The syllables and pyvi words a words or phrase clause searches, the question-word
+    stopwords left out (of plain words only), cut to ``room`` terms; and whether it was cut.
+
+    Every engine's query builder starts a text clause here (the local one, OpenSearch's).
+    """
+    syllables, words = _analyse_query(clause.text)
+    if settings.stopwords and clause.kind == "words":
+        syllables = _without_stopwords(syllables, settings.stopwords)
+    truncated = len(syllables) > room
+    if truncated:
+        syllables = syllables[: max(room, 0)]
+    return syllables, words, truncated
+
