@@ -33,7 +33,9 @@ from vnsearch.errors import (
     VnsearchError,
 )
 from vnsearch.schema import IndexSchema
+from vnsearch.settings import DEFAULT_CACHE_BYTES
 from vnsearch.version import __version__
+from vnsearch.whoosh_ext.readers import open_view, shared_readers
 from vnsearch.whoosh_ext.segment_writer import Writer, commit_with_segments
 from vnsearch.whoosh_ext.storage import LockError, MemoryStorage, file_storage, holds_index, is_index_file
 
@@ -123,11 +125,22 @@ class Index:
     1
     """
 
-    def __init__(self, whoosh_index: Any, schema: IndexSchema, path: Path | None, *, lock_timeout: float):
+    def __init__(
+        self,
+        whoosh_index: Any,
+        schema: IndexSchema,
+        path: Path | None,
+        *,
+        lock_timeout: float,
+        cache_bytes: int | None = None,
+    ):
         self._ix = whoosh_index
         self.schema = schema
         self.path = path
         self.lock_timeout = lock_timeout
+        self.cache_bytes = DEFAULT_CACHE_BYTES if cache_bytes is None else cache_bytes
+        # This process's segment readers of the folder, held while the Index is.
+        self._readers = shared_readers(whoosh_index)
         self._writer: Any = None
         self._pending = 0  # documents written but not committed
         self._batch_ids: set[str] = set()
@@ -145,11 +158,13 @@ class Index:
         *,
         overwrite: bool = False,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        cache_bytes: int | None = None,
     ) -> "Index":
         """Create an empty index at ``path`` (``None``: in memory).
 
         ``fields`` declares extra fields by type: ``{"author": "text", "section": "keyword",
-        "published": "date", "views": "number", "raw": "stored"}``.
+        "published": "date", "views": "number", "raw": "stored"}``. ``cache_bytes`` is as
+        for :meth:`open`.
         """
         schema = IndexSchema.build(fields)
         if path is None:
@@ -174,12 +189,21 @@ class Index:
         whoosh_index = storage.create_index(schema.whoosh_schema())
         if folder is not None:
             _write_meta(folder, schema)
-        return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
+        return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout, cache_bytes=cache_bytes)
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> "Index":
+    def open(
+        cls,
+        path: str | os.PathLike,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        cache_bytes: int | None = None,
+    ) -> "Index":
         """Open the index at ``path``; its schema comes with it.
 
+        Searches from every thread share the segments (memory-mapped, opened once per
+        process) and one cache of posting arrays of at most ``cache_bytes`` (default
+        :data:`vnsearch.settings.DEFAULT_CACHE_BYTES`, 64 MiB).
         Whoosh unpickles the schema stored in the folder: open only indexes you trust.
         """
         folder = Path(path)
@@ -203,7 +227,7 @@ class Index:
         for attempt in range(_OPEN_ATTEMPTS):
             try:
                 whoosh_index = storage.open_index()
-                whoosh_index.reader().close()  # opens every segment: damage shows here, not mid-search
+                open_view(whoosh_index)  # opens every segment: damage shows here, not mid-search
                 break
             except FileNotFoundError as exc:
                 # A writer committing just now removed the files of the commit being opened.
@@ -212,7 +236,7 @@ class Index:
                 time.sleep(0.05)
             except Exception as exc:  # Whoosh raises EmptyIndexError, pickling and OS errors
                 raise IndexVersionError(f"cannot read the index at {folder}: {exc}") from exc
-        return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout)
+        return cls(whoosh_index, schema, folder, lock_timeout=lock_timeout, cache_bytes=cache_bytes)
 
     @classmethod
     def exists(cls, path: str | os.PathLike) -> bool:
@@ -340,7 +364,7 @@ class Index:
     # -- reading ----------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return self._ix.doc_count()
+        return self._readers.doc_count(self._ix._schema)
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "in memory"
@@ -352,7 +376,7 @@ class Index:
             # The read side (and numpy) loads on the first search: an indexing run never needs it.
             from vnsearch.searcher import Searcher
 
-            self._searcher = Searcher(self)
+            self._searcher = Searcher(self, cache_bytes=self.cache_bytes)
         return self._searcher
 
     def search(self, query: str, **options: Any) -> "Results":
@@ -361,9 +385,9 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Documents, distinct terms, size on disk, fields and segments."""
-        with self._ix.reader() as reader:
-            terms = sum(1 for _ in reader.all_terms())
-            segments = len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1
+        reader = self._readers.view(self._ix._schema).reader
+        terms = sum(1 for _ in reader.all_terms())
+        segments = len(reader.leaf_readers())
         size = 0
         if self.path is not None:
             size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
@@ -485,8 +509,7 @@ class Index:
         costs a search per document and keeps every segment's term pages in memory."""
         known = set(self._batch_ids)
         if len(self):
-            with self._ix.reader() as reader:
-                known.update(reader.field_terms("id"))
+            known.update(self._readers.view(self._ix._schema).reader.field_terms("id"))
         return known
 
     def _write_parallel(
