@@ -34,6 +34,7 @@ __all__ = ["Match", "PostingArrays", "PostingCache", "TermPostings", "top"]
 # Decoded field lengths, by the byte Whoosh stores per document and field.
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _ABSENT = object()  # cached: the term is not in that segment
+_VALUE_BYTES = 80  # a posting's encoded positions as Python bytes, about (counted, not summed)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class _LeafPostings:
         values = self._values.get(block)
         if values is None:
             values = self._values[block] = self._loaders[block]()
-            self._cache.grow(self._key, sum(len(v) + 40 for v in values) if values else 0)
+            self._cache.grow(self._key, _VALUE_BYTES * len(values))
         return values[i - self._starts[block]]
 
 
@@ -159,6 +160,8 @@ class TermPostings:
         i = int(np.searchsorted(self.ids, docnum))
         if i == len(self.ids) or self.ids[i] != docnum:
             return []
+        if len(self._parts) == 1:
+            return self._format.decode_positions(self._parts[0].values(i))
         part = int(np.searchsorted(self._part_starts, i, side="right")) - 1
         return self._format.decode_positions(self._parts[part].values(i - int(self._part_starts[part])))
 

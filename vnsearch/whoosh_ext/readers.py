@@ -16,7 +16,9 @@ Whoosh internals relied on (Whoosh-Reloaded 2.7.5): ``SegmentReader.__init__``'s
 (``_segment``, ``_segid``, ``_gen``, ``_storage``, ``_codec``, ``_terms``, ``_perdoc``),
 ``Segment.make_filename``/``COMPOUND_EXT``/``is_compound``/``segment_id``/``deleted_count``,
 ``CompoundStorage``'s directory (``_dir``, read from the file's header as Whoosh writes it),
-``BufferFile``, ``OverlayStorage``, ``MultiReader``/``EmptyReader``, ``TOC.read``.
+``BufferFile``, ``OverlayStorage``, ``MultiReader``/``EmptyReader``, ``TOC.read``; and of
+``SegmentWriter``: ``index``, ``generation`` (its commit's + 1), ``segments``,
+``_segment_and_docnum``, ``delete_document``.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage, OverlayStorage, StorageError
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import TOC
+from whoosh.query import Term
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 
-__all__ = ["MappedFile", "SharedReaders", "shared_readers", "open_view", "View"]
+__all__ = ["MappedFile", "SharedReaders", "SharedSegmentReader", "View", "delete_term", "open_view", "shared_readers"]
 
 
 class _ThreadPositions:
@@ -108,7 +111,7 @@ class _MappedCompound(CompoundStorage):
         self._file.seek(self._diroffset)
         self._dir = self._file.read_pickle()
         self._options = self._file.read_pickle()
-        self._locks = {}
+        self._locks: dict[str, Any] = {}
 
     def open_file(self, name: str, *args: Any, **kwargs: Any) -> MappedFile:
         if self.is_closed:
@@ -238,12 +241,9 @@ class SharedReaders:
             current = {r.segment().segment_id(): r for r in readers}
             self._readers = {k: r for k, r in self._readers.items() if current.get(k[0]) is r}
             self._files = {segid: f for segid, f in self._files.items() if segid in current}
-        if not readers:
-            reader: Any = EmptyReader(toc.schema)
-        else:
-            # A MultiReader even over one segment: its generation is this commit's.
-            reader = MultiReader(readers, generation=toc.generation)
-        return View(reader, toc.generation)
+        # A MultiReader even over one segment: its generation is this commit's.
+        whole = MultiReader(readers, generation=toc.generation) if readers else EmptyReader(toc.schema)
+        return View(whole, toc.generation)
 
     def open_segments(self) -> int:
         """How many segment readers are held (a test counts them)."""
@@ -277,3 +277,37 @@ def _in_memory(storage: Any) -> bool:
     from whoosh.filedb.filestore import RamStorage
 
     return isinstance(storage, RamStorage)
+
+
+def delete_term(writer: Any, readers: SharedReaders, fieldname: str, text: str) -> int:
+    """Whoosh's ``writer.delete_by_term``, found with this process's shared readers.
+
+    Whoosh's own looks documents up with a new reader of every segment, each file copied into
+    memory: over a large index, seconds and hundreds of MB for one replaced document. The
+    shared readers of the commit the writer started from number documents as the writer does;
+    documents the writer has already deleted are not counted again.
+    """
+    searcher = _deleting_searcher(writer, readers)
+    if searcher is None:
+        return writer.delete_by_term(fieldname, text) or 0
+    count = 0
+    for docnum in searcher.docs_for_query(Term(fieldname, text), for_deletion=True):
+        segment, segdocnum = writer._segment_and_docnum(docnum)
+        if not segment.is_deleted(segdocnum):
+            writer.delete_document(docnum)
+            count += 1
+    return count
+
+
+def _deleting_searcher(writer: Any, readers: SharedReaders) -> Any:
+    """A Whoosh searcher over the shared readers of the writer's starting commit, made once
+    per writer; None if the folder has another commit (then Whoosh's own way is right)."""
+    found = getattr(writer, "_vnsearch_deleting", False)
+    if found is False:
+        from whoosh.searching import Searcher
+
+        view = readers.view(writer.schema)
+        same = view.generation == writer.generation - 1 and len(view.reader.leaf_readers()) == len(writer.segments)
+        found = Searcher(view.reader, closereader=False) if same and writer.segments else None
+        writer._vnsearch_deleting = found
+    return found
