@@ -12,11 +12,21 @@ Names are imported on first use, so ``import vnsearch`` stays fast.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vnsearch import errors
 from vnsearch.errors import *  # noqa: F403 - the error classes, listed in errors.__all__
 from vnsearch.version import __version__
+
+if TYPE_CHECKING:  # what mypy, pyright and IDEs see; at run time __getattr__ loads each on first use
+    from vnsearch.documents import Document, SkippedRecord, load
+    from vnsearch.highlight import Snippet
+    from vnsearch.index import AddReport, Index, IndexStats, Progress
+    from vnsearch.notebook import search
+    from vnsearch.results import Hit, Results
+    from vnsearch.searcher import Searcher
+    from vnsearch.settings import SearchSettings
+    from vnsearch.vietnamese.text import fold, normalize
 
 _LAZY = {
     "Index": "vnsearch.index",

@@ -29,7 +29,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, cast
 
 from vnsearch import workers
 from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
@@ -472,9 +472,26 @@ class Index:
             self._searcher = Searcher(self, cache_bytes=self.cache_bytes)
         return self._searcher
 
-    def search(self, query: str, **options: Any) -> "Results":
-        """Search the index; see :meth:`vnsearch.searcher.Searcher.search` for the options."""
-        return self.searcher().search(query, **options)
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        page: int = 1,
+        fields: Sequence[str] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        sort: str | None = None,
+        *,
+        strict: bool = False,
+        snippets: bool = True,
+        suggest: bool = True,
+        **settings: Any,
+    ) -> "Results":
+        """Search the index: ``limit`` hits of page ``page``; see
+        :meth:`vnsearch.searcher.Searcher.search` for what each parameter does. Other keyword
+        arguments override :class:`~vnsearch.settings.SearchSettings` for this search."""
+        return self.searcher().search(
+            query, limit, page, fields, filters, sort, strict=strict, snippets=snippets, suggest=suggest, **settings
+        )
 
     def stats(self) -> IndexStats:
         """Documents, distinct terms, size on disk, fields and segments."""
