@@ -80,7 +80,7 @@ class Searcher:
     def _open_view(self) -> Any:
         for attempt in range(_OPEN_ATTEMPTS):
             try:
-                return self._readers.view(self._index.whoosh_index._schema)
+                return self._readers.view()
             except FileNotFoundError:
                 # A writer committing just now removed the files of the commit being opened.
                 if attempt == _OPEN_ATTEMPTS - 1:

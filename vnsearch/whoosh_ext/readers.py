@@ -12,19 +12,15 @@ threads sharing a file never move each other's place, each thread keeps its own 
 A commit that adds segments opens only those; one that deletes documents in a segment makes a
 new reader object for it (deletions live in Whoosh's segment object) over the same mapping.
 
-Whoosh internals relied on (Whoosh-Reloaded 2.7.5): ``SegmentReader.__init__``'s attributes
-(``_segment``, ``_segid``, ``_gen``, ``_storage``, ``_codec``, ``_terms``, ``_perdoc``),
-``Segment.make_filename``/``COMPOUND_EXT``/``is_compound``/``segment_id``/``deleted_count``,
-``CompoundStorage``'s directory (``_dir``, read from the file's header as Whoosh writes it),
-``BufferFile``, ``OverlayStorage``, ``MultiReader``/``EmptyReader``, ``TOC.read``; and of
-``SegmentWriter``: ``index``, ``generation`` (its commit's + 1), ``segments``,
-``_segment_and_docnum``, ``delete_document``.
+The Whoosh internals relied on are in :data:`vnsearch.whoosh_ext.PRIVATE_NAMES`.
 """
 
 from __future__ import annotations
 
+import io
 import mmap
 import os
+import pickle
 import threading
 import weakref
 from typing import Any
@@ -35,6 +31,8 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.index import TOC
 from whoosh.query import Term
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+
+_PICKLE_PEEK = 512  # bytes copied to unpickle from; longer pickles are read whole
 
 __all__ = ["MappedFile", "SharedReaders", "SharedSegmentReader", "View", "delete_term", "open_view", "shared_readers"]
 
@@ -90,6 +88,22 @@ class MappedFile(BufferFile):
         self.onclose = None
         self.is_real = False
         self.is_closed = False
+
+    def read_pickle(self) -> Any:
+        """The pickle at the current position: unpickled from a small copy of the bytes there
+        (a posting block's header is a few dozen), not a Python ``read`` call per opcode."""
+        at = self.file.tell()
+        for end in (at + _PICKLE_PEEK, len(self._buf)):
+            chunk = io.BytesIO(self._buf[at:end])
+            try:
+                value = pickle.load(chunk)
+            except (EOFError, pickle.UnpicklingError):  # cut short: the pickle is longer
+                if end >= len(self._buf):
+                    raise
+                continue
+            self.file.seek(at + chunk.tell())
+            return value
+        raise EOFError("no pickle at the end of the file")
 
     def subset(self, position: int, length: int, name: str | None = None) -> "MappedFile":
         return MappedFile(self._buf[position : position + length], name=name or self._name)
@@ -207,9 +221,10 @@ class SharedReaders:
     is let go, and its mapping goes when no search still holds a view of it.
     """
 
-    def __init__(self, storage: Any, indexname: str):
+    def __init__(self, storage: Any, indexname: str, schema: Any):
         self._storage = storage
         self._indexname = indexname
+        self._schema = schema  # the index's, so that each commit's table is read without unpickling one
         self._lock = threading.Lock()
         self._files: dict[str, Any] = {}  # segment id -> its mapped storage
         self._readers: dict[tuple[str, int], SharedSegmentReader] = {}  # (id, deletions) -> reader
@@ -217,14 +232,15 @@ class SharedReaders:
     def latest_generation(self) -> int:
         return TOC._latest_generation(self._storage, self._indexname)
 
-    def doc_count(self, schema: Any = None) -> int:
+    def doc_count(self) -> int:
         """Documents in the latest commit, deleted ones left out (from its table of contents)."""
-        toc = TOC.read(self._storage, self._indexname, schema=schema)
+        toc = TOC.read(self._storage, self._indexname, schema=self._schema)
         return sum(segment.doc_count() for segment in toc.segments)
 
-    def view(self, schema: Any = None) -> View:
+    def view(self) -> View:
         """The latest commit: new segments opened, the others reused."""
-        toc = TOC.read(self._storage, self._indexname, schema=schema)
+        toc = TOC.read(self._storage, self._indexname, schema=self._schema)
+        self._schema = toc.schema  # an index opened from disk: its table's schema, kept
         with self._lock:
             readers = []
             for segment in toc.segments:
@@ -263,14 +279,14 @@ def shared_readers(whoosh_index: Any) -> SharedReaders:
     with _registry_lock:
         found = _registry.get(key)
         if found is None:
-            found = SharedReaders(storage, whoosh_index.indexname)
+            found = SharedReaders(storage, whoosh_index.indexname, whoosh_index._schema)
             _registry[key] = found
         return found
 
 
 def open_view(whoosh_index: Any) -> View:
     """The latest commit of ``whoosh_index``, over this process's shared segment readers."""
-    return shared_readers(whoosh_index).view(whoosh_index._schema)
+    return shared_readers(whoosh_index).view()
 
 
 def _in_memory(storage: Any) -> bool:
@@ -306,7 +322,7 @@ def _deleting_searcher(writer: Any, readers: SharedReaders) -> Any:
     if found is False:
         from whoosh.searching import Searcher
 
-        view = readers.view(writer.schema)
+        view = readers.view()
         same = view.generation == writer.generation - 1 and len(view.reader.leaf_readers()) == len(writer.segments)
         found = Searcher(view.reader, closereader=False) if same and writer.segments else None
         writer._vnsearch_deleting = found
