@@ -213,3 +213,19 @@ def test_add_path_cleans_pages_only_when_asked(tmp_path):
     cleaned = Index.create(None)
     cleaned.add_path(page, clean_pages=True)
     assert len(cleaned) == 1 and not cleaned.search("ý kiến bạn đọc").total
+
+
+def test_a_group_that_adds_replaces_and_deletes_one_id_is_one_commit(tmp_path):
+    """Whoosh deletes only committed documents; a group must not commit halfway for that."""
+    index = Index.create(tmp_path / "ix")
+    index.add([{"id": f"d{i}", "title": "cũ", "body": "chợ phiên"} for i in range(4)], procs=1)
+    generation = index.whoosh_index.latest_generation()
+    with index:
+        index.add([{"id": "d1", "title": "mới", "body": "chợ phiên"}, {"id": "d9", "title": "một", "body": "x"}], procs=1)
+        assert index.delete("d1") == 1  # the pending d1 (the add already replaced the committed one)
+        index.add([{"id": "d9", "title": "hai", "body": "y"}], procs=1)  # the later record wins
+    assert index.whoosh_index.latest_generation() == generation + 1
+    assert "d1" not in index and len(index) == 4
+    assert index.get("d9").title == "hai"
+    assert index.search("chợ phiên").total == 3
+    index.close()

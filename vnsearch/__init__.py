@@ -12,11 +12,30 @@ Names are imported on first use, so ``import vnsearch`` stays fast.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vnsearch import errors
 from vnsearch.errors import *  # noqa: F403 - the error classes, listed in errors.__all__
 from vnsearch.version import __version__
+
+if TYPE_CHECKING:
+    # What mypy, pyright and IDEs see (``X as X``: re-exported); at run time __getattr__
+    # imports each on first use.
+    from vnsearch.documents import Document as Document
+    from vnsearch.documents import SkippedRecord as SkippedRecord
+    from vnsearch.documents import load as load
+    from vnsearch.highlight import Snippet as Snippet
+    from vnsearch.index import AddReport as AddReport
+    from vnsearch.index import Index as Index
+    from vnsearch.index import IndexStats as IndexStats
+    from vnsearch.index import Progress as Progress
+    from vnsearch.notebook import search as search
+    from vnsearch.results import Hit as Hit
+    from vnsearch.results import Results as Results
+    from vnsearch.searcher import Searcher as Searcher
+    from vnsearch.settings import SearchSettings as SearchSettings
+    from vnsearch.vietnamese.text import fold as fold
+    from vnsearch.vietnamese.text import normalize as normalize
 
 _LAZY = {
     "Index": "vnsearch.index",

@@ -7,6 +7,7 @@ __all__ = [
     "DocumentError",
     "IndexNotFoundError",
     "IndexLockedError",
+    "IndexReadOnlyError",
     "IndexVersionError",
     "IndexCorruptError",
     "IndexFileMissingError",
@@ -41,6 +42,10 @@ class IndexNotFoundError(VnsearchError, FileNotFoundError):
 
 class IndexLockedError(VnsearchError):
     """Another writer holds the index lock."""
+
+
+class IndexReadOnlyError(VnsearchError):
+    """This index was opened read-only: it cannot be written."""
 
 
 class IndexVersionError(VnsearchError):

@@ -144,7 +144,7 @@ def _read_dates(arrays: Any, field: str, part: str) -> _Table:
     numbers: dict[str, int] = {}
     docs: list[np.ndarray] = []
     values: list[np.ndarray] = []
-    for reader, offset in arrays.leaves:
+    for reader, offset, _ in arrays.leaves:
         if not reader.has_column(field):
             continue
         raw = np.fromiter(reader.column_reader(field, translate=False), dtype=np.uint64)

@@ -1,9 +1,10 @@
 """Ranked hits with snippets, paging, filters, sorting and "did you mean" suggestions.
 
-A :class:`Searcher` is made once per index and shared: each thread gets its own Whoosh
-searcher, and each search first checks, cheaply, whether the index has a newer commit.
-Matches are found, counted and scored over posting arrays (:mod:`vnsearch.whoosh_ext.postings`), each
-thread's kept with its Whoosh searcher; the best are then reordered by proximity.
+A :class:`Searcher` is made once per index and shared by every thread: all search one
+commit over segment readers opened once per process (:mod:`vnsearch.whoosh_ext.readers`),
+and each search first checks, cheaply, whether the index has a newer commit. Matches are
+found, counted and scored over posting arrays (:mod:`vnsearch.whoosh_ext.postings`) kept in one
+cache under a byte budget; the best are then reordered by proximity.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from whoosh import query as wq
 from whoosh import sorting
+from whoosh.searching import Searcher as WhooshSearcher
 
 from vnsearch import facets as _facets
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
-from vnsearch.errors import QuerySyntaxError, SchemaError
+from vnsearch.errors import IndexFileMissingError, QuerySyntaxError, SchemaError
 from vnsearch.ranking import rank
 from vnsearch.results import HIGHLIGHT_TAGS, Hit, Results
 from vnsearch.schema import FOLDED_SUFFIX
-from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
+from vnsearch.settings import DEFAULT_CACHE_BYTES, DEFAULT_SETTINGS, SearchSettings
 from vnsearch.suggest import complete as _complete
 from vnsearch.suggest import suggest as _suggest
-from vnsearch.whoosh_ext.postings import PostingArrays
+from vnsearch.whoosh_ext.postings import PostingArrays, PostingCache
+from vnsearch.whoosh_ext.readers import shared_readers
 from vnsearch.whoosh_ext.scoring import BM25
 
 if TYPE_CHECKING:
@@ -36,75 +39,78 @@ if TYPE_CHECKING:
 __all__ = ["Searcher", "Results", "Hit"]
 
 _SORTS = ("relevance", "date", "newest", "oldest")
+_OPEN_ATTEMPTS = 10  # tries to open a commit whose files a writer is removing
+
+
+class _Commit:
+    """One commit of the index as searched: shared, read-only, by every thread."""
+
+    __slots__ = ("generation", "reader", "searcher", "arrays")
+
+    def __init__(self, view: Any, cache: PostingCache):
+        self.generation = view.generation
+        self.reader = view.reader
+        self.searcher = WhooshSearcher(view.reader, closereader=False)
+        self.arrays = PostingArrays(self.searcher, cache)
 
 
 class Searcher:
-    """Searches one index; safe to share across threads and to keep for the index's life."""
+    """Searches one index; safe to share across threads and to keep for the index's life.
 
-    def __init__(self, index: "Index", settings: SearchSettings = DEFAULT_SETTINGS):
+    Every thread searches the same commit through the same segment readers (opened once per
+    process, memory-mapped) and the same posting cache (``cache_bytes``, least recently used
+    out first); a thread keeps nothing once its search returns.
+    """
+
+    def __init__(self, index: "Index", settings: SearchSettings = DEFAULT_SETTINGS, cache_bytes: int | None = None):
         self._index = index
         self.settings = settings
-        self._local = threading.local()
-        self._all: list[Any] = []  # every thread's Whoosh searcher, to close them
+        self.cache = PostingCache(DEFAULT_CACHE_BYTES if cache_bytes is None else cache_bytes)
+        self._readers = shared_readers(index.whoosh_index)
+        self._commit: _Commit | None = None
         self._lock = threading.Lock()
 
-    # -- Whoosh searchers, one per thread --------------------------------------------------
+    def _current(self) -> _Commit:
+        """The latest commit (a cheap check of the folder first; opened once, by one thread)."""
+        commit = self._commit
+        if commit is None or commit.generation != self._readers.latest_generation():
+            with self._lock:
+                commit = self._commit
+                if commit is None or commit.generation != self._readers.latest_generation():
+                    commit = self._commit = _Commit(self._open_view(), self.cache)
+        return commit
 
-    def _whoosh(self) -> Any:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._index.whoosh_index.searcher()
-            self._remember(searcher)
-        elif not searcher.up_to_date():
-            # A new searcher, not Whoosh's refresh(): that reuses segment readers by id and
-            # can keep showing documents a later commit replaced, deleted or merged away.
-            self._forget(searcher)
-            searcher.close()
-            searcher = self._index.whoosh_index.searcher()
-            self._remember(searcher)
-        if getattr(self._local, "searcher", None) is not searcher:
-            self._local.arrays = None  # the postings read belong to the searcher's commit
-        self._local.searcher = searcher
-        return searcher
-
-    def _arrays(self) -> PostingArrays:
-        """This thread's posting arrays for its current Whoosh searcher (call _whoosh first)."""
-        arrays = getattr(self._local, "arrays", None)
-        if arrays is None:
-            arrays = self._local.arrays = PostingArrays(self._local.searcher)
-        return arrays
-
-    def _remember(self, searcher: Any) -> None:
-        with self._lock:
-            self._all.append(searcher)
-
-    def _forget(self, searcher: Any) -> None:
-        with self._lock:
-            if searcher in self._all:
-                self._all.remove(searcher)
+    def _open_view(self) -> Any:
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return self._readers.view()
+            except (FileNotFoundError, IndexFileMissingError):
+                # A writer committing just now removed the files of the commit being opened.
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of the document with this id, or None when there is none."""
-        found = self._whoosh().document(id=str(doc_id))
+        found = self._current().searcher.document(id=str(doc_id))
         return dict(found) if found is not None else None
 
     def complete(self, typed: str, limit: int = 5) -> list[str]:
         """Completions of ``typed`` (its last word a prefix), accents restored: ``"ha n"`` ->
         ``["Hà Nội", "Hà Nam", ...]``, commonest first."""
         limit = _positive(limit, "limit")
-        self._whoosh()
-        return _complete(str(typed)[: _q.MAX_QUERY_CHARS], self._arrays(), self._index.schema, limit)
+        arrays = self._current().arrays
+        return _complete(str(typed)[: _q.MAX_QUERY_CHARS], arrays, self._index.schema, limit)
 
     def refresh(self) -> None:
         """See the latest commit (searches check for one by themselves, too)."""
-        self._whoosh()
+        self._current()
 
     def close(self) -> None:
+        """Let go of the commit searched (its segments close when no search holds them)."""
         with self._lock:
-            for searcher in self._all:
-                searcher.close()
-            self._all.clear()
-        self._local = threading.local()
+            self._commit = None
 
     # -- searching ------------------------------------------------------------------------
 
@@ -160,8 +166,8 @@ class Searcher:
         if prefix_last:
             parsed = _prefix_last(parsed)
         shape: dict[str, Any] = {"offset": offset, "highlight_tags": tuple(highlight_tags)}
-        searcher = self._whoosh()
-        reader = searcher.reader()
+        commit = self._current()
+        searcher, reader = commit.searcher, commit.reader
         sortedby, reverse = _sorting(sort, schema)
         wquery, terms, reranking = _q.build(parsed, schema, settings=options, reader=reader, fields=fields)
         # Ranked by relevance: find and count with the query, then reorder its best matches.
@@ -181,7 +187,7 @@ class Searcher:
                                facets=empty, **shape)
             wquery = wq.Every()
         weighting = BM25(B=options.b, K1=options.k1)
-        arrays = self._arrays()
+        arrays = commit.arrays
         with searcher.__class__(reader, weighting=weighting, closereader=False) as scoring:
             found = arrays.evaluate(wquery, weighting)
             if filter_query is not None:

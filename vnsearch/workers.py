@@ -5,8 +5,8 @@ silently when one of them fails; here each worker builds one segment per share o
 the index folder (:func:`vnsearch.whoosh_ext.segment_writer.build_segment`) and returns it.
 The parent process, which holds the writer lock, deletes replaced documents and commits the
 batch's segments in one step, so the index still moves from commit to commit. Workers are
-forked on Linux, else spawned: a spawned worker imports vnsearch and loads pyvi's model once,
-on first use.
+forked on Linux from a process running one thread, else spawned (see :func:`can_fork`): a
+spawned worker imports vnsearch and loads pyvi's model once, on first use.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 
 from vnsearch.whoosh_ext.segment_writer import build_segment
 
-__all__ = ["Workers", "Building", "cores", "can_fork", "WORKER_LIMIT_MB"]
+__all__ = ["Workers", "Building", "cores", "can_fork", "start_method", "WORKER_LIMIT_MB"]
 
 # Whoosh's in-memory budget for the postings of one segment before it sorts them to disk.
 WORKER_LIMIT_MB = 128
@@ -37,12 +37,21 @@ def cores() -> int:
 
 
 def can_fork() -> bool:
-    """Whether workers start by fork: on Linux, where it is the default start method.
+    """Whether workers start by fork: on Linux, and only from a process running one thread.
 
-    Elsewhere they are spawned, which re-imports the main module: a script must then guard
-    its indexing with ``if __name__ == "__main__":``.
+    A forked child gets a copy of every lock as it stood, held or not, but only the forking
+    thread: a lock another thread held (an app's searcher, a background committer, a logging
+    handler) stays held for good and can deadlock the worker (Python 3.12 warns of it).
+    Otherwise workers are spawned, which re-imports the main module: a script must then
+    guard its indexing with ``if __name__ == "__main__":``; when workers were not asked for
+    (``procs=None``), vnsearch indexes in the calling process instead.
     """
-    return sys.platform.startswith("linux")
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def start_method() -> str:
+    """How workers would start now: ``"fork"`` or ``"spawn"`` (see :func:`can_fork`)."""
+    return "fork" if can_fork() else "spawn"
 
 
 def _start_worker(parent: int) -> None:
@@ -69,7 +78,7 @@ class Workers:
     def __init__(self, procs: int, limitmb: int = WORKER_LIMIT_MB):
         self.procs = procs
         self.limitmb = limitmb
-        context = multiprocessing.get_context("fork" if can_fork() else "spawn")
+        context = multiprocessing.get_context(start_method())
         self._pool = ProcessPoolExecutor(
             procs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
         )

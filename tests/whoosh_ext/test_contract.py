@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from whoosh import fields
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.filedb.structfile import BufferFile
 from whoosh.index import _DEF_INDEX_NAME, TOC
 from whoosh.matching import FilterMatcher, ListMatcher
 from whoosh.scoring import BM25F, BM25FScorer
@@ -68,6 +69,9 @@ def instances():
         "whoosh.codec.whoosh3.W3Codec": writer.codec,
         "whoosh.codec.whoosh3.W3FieldWriter": writer.fieldwriter,
         "whoosh.filedb.filetables.OrderedHashWriter": writer.fieldwriter._tindex,
+        "whoosh.filedb.compound.CompoundStorage": reader._storage.a,
+        "whoosh.filedb.structfile.BufferFile": BufferFile(memoryview(b"whoosh")),
+        "whoosh.index.FileIndex": ix,
     }
     yield found
     writer.cancel()

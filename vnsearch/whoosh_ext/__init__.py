@@ -6,7 +6,8 @@ lists in Whoosh 3's block format, :mod:`~vnsearch.whoosh_ext.postings` reads the
 time, :mod:`~vnsearch.whoosh_ext.scoring` extends Whoosh's BM25F scorer,
 :mod:`~vnsearch.whoosh_ext.storage` knows Whoosh's file names and commits in a crash-safe
 order with checksums, :mod:`~vnsearch.whoosh_ext.pickles` restricts what index pickles may
-name, and
+name, :mod:`~vnsearch.whoosh_ext.readers` opens segments once per process over memory-mapped
+files, and
 :mod:`~vnsearch.whoosh_ext.terms` expands fuzzy terms. The rest of vnsearch uses Whoosh's
 documented API only (``whoosh.query``, ``whoosh.fields``, ``whoosh.analysis``, ``whoosh.sorting``,
 indexes, readers and searchers); a test keeps it so.
@@ -131,6 +132,32 @@ PRIVATE_NAMES: tuple[Private, ...] = (
     Private("whoosh.util.random_name", "names the postings' sorted runs", "segment_writer"),
     Private("whoosh.util.numeric.length_to_byte", "encodes a length as a byte", "segment_writer",
             shape="length"),
+    # -- segment readers shared by threads, over mapped files ------------------------------------
+    Private("whoosh.reading.SegmentReader.__init__", "what SharedSegmentReader's own __init__ sets up",
+            "readers", shape="storage, schema, segment, generation, codec"),
+    Private("whoosh.reading.SegmentReader._segment", "the reader's segment", "readers", True),
+    Private("whoosh.reading.SegmentReader._segid", "the reader's segment id", "readers", True),
+    Private("whoosh.reading.SegmentReader._gen", "the reader's commit", "readers", True),
+    Private("whoosh.reading.SegmentReader._storage", "the segment's files", "readers", True),
+    Private("whoosh.reading.SegmentReader._codec", "the segment's codec", "readers", True),
+    Private("whoosh.reading.SegmentReader._terms", "the segment's terms reader", "readers", True),
+    Private("whoosh.filedb.compound.CompoundStorage._dir", "a compound file's directory of files", "readers",
+            True),
+    Private("whoosh.filedb.compound.CompoundStorage._options", "a compound file's options", "readers", True),
+    Private("whoosh.filedb.compound.CompoundStorage._locks", "a compound file's locks", "readers", True),
+    Private("whoosh.filedb.compound.CompoundStorage._source", "the mapped compound file", "readers", True),
+    Private("whoosh.filedb.compound.CompoundStorage._file", "the compound file", "readers", True),
+    Private("whoosh.filedb.compound.CompoundStorage._diroffset", "where the directory starts", "readers", True),
+    Private("whoosh.filedb.compound.CompoundStorage._dirlength", "the directory's length", "readers", True),
+    Private("whoosh.filedb.compound.CompoundStorage.range", "a file's place in the compound file", "readers",
+            shape="name"),
+    Private("whoosh.filedb.structfile.BufferFile._buf", "the buffer a BufferFile reads", "readers", True),
+    Private("whoosh.filedb.structfile.BufferFile._name", "a BufferFile's name", "readers", True),
+    Private("whoosh.index.TOC._latest_generation", "the latest commit's number, from the file names",
+            "readers", shape="storage, indexname"),
+    Private("whoosh.index.FileIndex._schema", "the schema an index was opened with", "readers", True),
+    Private(f"{_WRITER}._segment_and_docnum", "a document's segment, to skip deleted ones", "readers",
+            shape="docnum"),
     # -- storage and terms ------------------------------------------------------------------------
     Private("whoosh.index._DEF_INDEX_NAME", "the prefix of every index file", "storage", shape="'MAIN'"),
     Private("whoosh.index.TOC._filename", "the name of a commit's table of contents", "storage",
@@ -157,6 +184,8 @@ PRIVATE_NAMES: tuple[Private, ...] = (
 INTERNAL_MODULES: tuple[str, ...] = (
     "whoosh.codec.whoosh3",
     "whoosh.compat",
+    "whoosh.filedb.compound",
+    "whoosh.filedb.structfile",
     "whoosh.filedb.filetables",
     "whoosh.system",
     "whoosh.util.numeric",

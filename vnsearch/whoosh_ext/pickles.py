@@ -157,6 +157,9 @@ def _file_in(obj: Any, depth: int) -> str | None:
 
     if obj is None:
         return None
+    named = getattr(obj, "index_file", None)  # vnsearch's cached postings name their segment
+    if isinstance(named, str):
+        return named
     if isinstance(obj, StructFile):
         return str(obj._name) if getattr(obj, "_name", None) else None
     if isinstance(obj, functools.partial):
@@ -164,12 +167,20 @@ def _file_in(obj: Any, depth: int) -> str | None:
     segment: Any = getattr(obj, "_segment", None)
     if segment is not None and hasattr(segment, "segment_id"):
         return f"{segment.segment_id()}.{'seg' if getattr(segment, 'compound', False) else '*'}"
-    if depth <= 0 or not hasattr(obj, "__dict__"):
+    if depth <= 0:
         return None
-    for value in vars(obj).values():
+    if hasattr(obj, "__dict__"):
+        values = list(vars(obj).values())
+    else:  # a vnsearch object with __slots__ (a segment's cached postings)
+        values = [getattr(obj, slot, None) for slot in getattr(type(obj), "__slots__", ())]
+    for value in values:
         if isinstance(value, (list, tuple)) and value:
             value = value[0]
-        if isinstance(value, (StructFile, functools.partial)) or hasattr(value, "_segment"):
+        if (
+            isinstance(value, (StructFile, functools.partial))
+            or hasattr(value, "_segment")
+            or type(value).__module__.startswith("vnsearch.")
+        ):
             name = _file_in(value, depth - 1)
             if name:
                 return name

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import pickle
+import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,12 +27,14 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Match", "PostingArrays", "TermPostings", "top"]
+from vnsearch.settings import DEFAULT_CACHE_BYTES
+
+__all__ = ["Match", "PostingArrays", "PostingCache", "TermPostings", "top"]
 
 # Decoded field lengths, by the byte Whoosh stores per document and field.
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-# Postings kept between searches (8 bytes each, and the blocks' places).
-_CACHE_POSTINGS = 4_000_000
+_ABSENT = object()  # cached: the term is not in that segment
+_VALUE_BYTES = 80  # a posting's encoded positions as Python bytes, about (counted, not summed)
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,107 @@ class Match:
         return Match(mask, np.where(mask, self.score, 0.0))
 
 
-class TermPostings:
-    """One term's posting list over the whole index: documents (ascending), frequencies,
-    and where each block's positions are, read only for the few documents asked about."""
+class PostingCache:
+    """Posting arrays and field lengths of segments, shared by threads under one byte budget.
 
-    def __init__(self, ids: np.ndarray, weights: np.ndarray, blocks: list[tuple[int, Any]], format_: Any):
+    Least recently used entries go first once the budget is passed. Entries are keyed by
+    segment id, which a commit never reuses: after a commit only new segments are read.
+    Entries are read-only once made; a lock guards the bookkeeping only.
+    """
+
+    def __init__(self, budget: int):
+        if not isinstance(budget, int) or budget < 0:
+            raise ValueError(f"cache_bytes must be a whole number of at least 0, not {budget!r}")
+        self.budget = budget
+        self._entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
+            self._shrink()
+
+    def grow(self, key: Any, size: int) -> None:
+        """Count ``size`` more bytes for an entry that has grown (positions read later)."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found[0] is not None:
+                self._entries[key] = (found[0], found[1] + size)
+                self._bytes += size
+                self._shrink()
+
+    def _shrink(self) -> None:
+        while self._bytes > self.budget and self._entries:
+            _, (_, size) = self._entries.popitem(last=False)
+            self._bytes -= size
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held now (never more than the budget)."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class _LeafPostings:
+    """One term's postings in one segment: document numbers in the segment (ascending),
+    frequencies, and where each block's positions are, read only when asked for."""
+
+    __slots__ = ("ids", "weights", "_starts", "_loaders", "_values", "_cache", "_key")
+
+    def __init__(self, ids: np.ndarray, weights: np.ndarray, blocks: list[tuple[int, Any]], cache: PostingCache, key: Any):
         self.ids = ids
         self.weights = weights
         self._starts = np.array([start for start, _ in blocks], dtype=np.int64)
         self._loaders = [load for _, load in blocks]
-        self._format = format_
         self._values: dict[int, Any] = {}
+        self._cache = cache
+        self._key = key
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.weights.nbytes + self._starts.nbytes + 100 * len(self._loaders) + 200
+
+    @property
+    def index_file(self) -> str | None:
+        """Where these postings were read (named by a damaged or forged pickle's error)."""
+        segment = self._key[0]
+        return f"segment {segment}" if isinstance(segment, str) else None
+
+    def values(self, i: int) -> Any:
+        """The encoded positions of the ``i``-th posting."""
+        block = int(np.searchsorted(self._starts, i, side="right")) - 1
+        values = self._values.get(block)
+        if values is None:
+            values = self._values[block] = self._loaders[block]()
+            self._cache.grow(self._key, _VALUE_BYTES * len(values))
+        return values[i - self._starts[block]]
+
+
+class TermPostings:
+    """One term's posting list over the whole index: documents (ascending), frequencies,
+    and where each block's positions are, read only for the few documents asked about."""
+
+    def __init__(self, ids: np.ndarray, weights: np.ndarray, parts: list[tuple[int, _LeafPostings]], format_: Any):
+        self.ids = ids
+        self.weights = weights
+        self._part_starts = np.array([start for start, _ in parts], dtype=np.int64)
+        self._parts = [leaf for _, leaf in parts]
+        self._format = format_
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -73,32 +166,33 @@ class TermPostings:
         i = int(np.searchsorted(self.ids, docnum))
         if i == len(self.ids) or self.ids[i] != docnum:
             return []
-        block = int(np.searchsorted(self._starts, i, side="right")) - 1
-        values = self._values.get(block)
-        if values is None:
-            values = self._values[block] = self._loaders[block]()
-        return self._format.decode_positions(values[i - self._starts[block]])
+        if len(self._parts) == 1:
+            return self._format.decode_positions(self._parts[0].values(i))
+        part = int(np.searchsorted(self._part_starts, i, side="right")) - 1
+        return self._format.decode_positions(self._parts[part].values(i - int(self._part_starts[part])))
 
 
 class PostingArrays:
-    """One Whoosh searcher's postings and field lengths as arrays, read once and cached.
+    """One Whoosh searcher's postings and field lengths as arrays over the whole index.
 
-    Made for one searcher (one commit of the index) and dropped with it; not thread-safe, so
-    each thread keeps its own, as it does its Whoosh searcher.
+    Made for one searcher (one commit of the index) and shared by threads; each segment's
+    arrays are read once into ``cache`` (shared across commits too) and joined per search.
     """
 
-    def __init__(self, searcher: Any):
+    def __init__(self, searcher: Any, cache: PostingCache | None = None):
         self.searcher = searcher
-        self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        self.cache = cache if cache is not None else PostingCache(DEFAULT_CACHE_BYTES)
+        self.leaves = [
+            (sub.reader(), offset, _segment_key(sub.reader())) for sub, offset in searcher.leaf_searchers()
+        ]
         self.size = searcher.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
-        for reader, offset in self.leaves:
+        for reader, offset, _ in self.leaves:
             deleted = reader.deleted_docs_set if reader.has_deletions() else ()
             if deleted:
                 self.live[offset + np.fromiter(deleted, dtype=np.int64)] = False
-        self._lengths: dict[str, np.ndarray] = {}
-        self._postings: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
-        self._cached = 0
+        self._lengths: dict[str, np.ndarray] = {}  # one array per field: bounded by the schema
+        self._lock = threading.Lock()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -106,41 +200,59 @@ class PostingArrays:
         """Every document's length in ``fieldname`` (as Whoosh stores it: one byte, lossy)."""
         found = self._lengths.get(fieldname)
         if found is None:
-            parts = [_leaf_lengths(reader, fieldname) for reader, _ in self.leaves]
-            found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+            parts = []
+            for reader, _, segkey in self.leaves:
+                key = (segkey, "lengths", fieldname)
+                part = self.cache.get(key)
+                if part is None:
+                    part = _leaf_lengths(reader, fieldname)
+                    self.cache.put(key, part, part.nbytes)
+                parts.append(part)
+            if len(parts) == 1:
+                found = parts[0]
+            else:
+                found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
             self._lengths[fieldname] = found
         return found
 
     def postings(self, fieldname: str, btext: bytes) -> TermPostings:
-        """A term's posting list over the whole index (cached: typed queries share words)."""
-        key = (fieldname, btext)
-        found = self._postings.get(key)
-        if found is not None:
-            self._postings.move_to_end(key)
-            return found
+        """A term's posting list over the whole index (each segment's part cached)."""
         ids_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
-        blocks: list[tuple[int, Any]] = []
+        parts: list[tuple[int, _LeafPostings]] = []
         start = 0
-        for reader, offset in self.leaves:
-            try:
-                matcher = reader.postings(fieldname, btext)
-            except TermNotFound:
+        for reader, offset, segkey in self.leaves:
+            leaf = self._leaf(reader, segkey, fieldname, btext)
+            if leaf is None:
                 continue
-            ids, weights, leaf_blocks = _leaf_postings(matcher)
-            ids_parts.append(ids + offset)
-            weight_parts.append(weights)
-            blocks.extend((start + first, load) for first, load in leaf_blocks)
-            start += len(ids)
+            parts.append((start, leaf))
+            ids_parts.append(leaf.ids + offset if offset else leaf.ids)
+            weight_parts.append(leaf.weights)
+            start += len(leaf.ids)
         format_ = self.searcher.schema[fieldname].format
-        if ids_parts:
+        if len(ids_parts) == 1:
+            ids, weights = ids_parts[0], weight_parts[0]
+        elif ids_parts:
             ids, weights = np.concatenate(ids_parts), np.concatenate(weight_parts)
         else:
-            ids, weights = np.zeros(0), np.zeros(0)
+            ids, weights = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        return TermPostings(ids, weights, parts, format_)
+
+    def _leaf(self, reader: Any, segkey: Any, fieldname: str, btext: bytes) -> _LeafPostings | None:
+        key = (segkey, fieldname, btext)
+        found = self.cache.get(key)
+        if found is not None:
+            return found if found is not _ABSENT else None
+        try:
+            matcher = reader.postings(fieldname, btext)
+        except TermNotFound:
+            self.cache.put(key, _ABSENT, 100)
+            return None
+        ids, weights, blocks = _leaf_postings(matcher)
         # Compact while cached (frequencies are small whole numbers): 8 bytes a posting.
-        found = TermPostings(ids.astype(np.int32), weights.astype(np.float32), blocks, format_)
-        self._remember(key, found)
-        return found
+        leaf = _LeafPostings(ids.astype(np.int32), weights.astype(np.float32), blocks, self.cache, key)
+        self.cache.put(key, leaf, leaf.nbytes)
+        return leaf
 
     def term(self, fieldname: str, text: str) -> TermPostings:
         """``postings`` of a term given as text."""
@@ -156,13 +268,6 @@ class PostingArrays:
             weighting.field_B(fieldname),
             weighting.K1,
         )
-
-    def _remember(self, key: tuple[str, bytes], value: TermPostings) -> None:
-        self._postings[key] = value
-        self._cached += len(value)
-        while self._cached > _CACHE_POSTINGS and len(self._postings) > 1:
-            _, dropped = self._postings.popitem(last=False)
-            self._cached -= len(dropped)
 
     # -- evaluating -----------------------------------------------------------------------
 
@@ -258,6 +363,12 @@ class _Evaluator:
                     out.score[docnum] += matcher.score()
                 matcher.next()
         return out
+
+
+def _segment_key(reader: Any) -> Any:
+    """What names a segment's postings: its id (never reused), or the reader itself."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return segment.segment_id() if segment is not None else ("reader", id(reader))
 
 
 def _leaf_lengths(reader: Any, fieldname: str) -> np.ndarray:

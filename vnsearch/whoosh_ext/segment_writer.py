@@ -54,8 +54,28 @@ class Writer(SegmentWriter):
         )
         if not self._whoosh_only:
             self.pool = _Postings(self._tempstorage, limitmb=kwargs.get("limitmb", 128))
+        self._new_ids: dict[str, list[int]] = {}  # id -> its documents in the new segment
+        self._deleted_new: set[int] = set()  # documents of the new segment deleted before commit
 
     def add_document(self, **fields: Any) -> None:
+        docnum = self.docnum
+        self._add_document(**fields)
+        if fields.get("id") is not None:
+            self._new_ids.setdefault(str(fields["id"]), []).append(docnum)
+
+    def has_pending(self, doc_id: str) -> bool:
+        """True when this writer holds an uncommitted document with this id."""
+        return doc_id in self._new_ids
+
+    def delete_pending(self, doc_id: str) -> int:
+        """Delete this writer's uncommitted documents with this id (Whoosh deletes only
+        committed ones): marked deleted in the new segment when it is committed, so a group of
+        writes that adds and then deletes or replaces an id is still one commit."""
+        docnums = self._new_ids.pop(doc_id, [])
+        self._deleted_new.update(docnums)
+        return len(docnums)
+
+    def _add_document(self, **fields: Any) -> None:
         # Whoosh's SegmentWriter.add_document, with vnsearch's text fields on a short path.
         if self._whoosh_only or any(name.startswith("_") for name in fields):
             return super().add_document(**fields)  # also boosts and custom stored values
@@ -105,6 +125,8 @@ class Writer(SegmentWriter):
         self.docnum += 1
 
     def _commit_toc(self, segments: Any) -> None:
+        for docnum in self._deleted_new:  # the new segment is written; its deletions go in the TOC
+            self.newsegment.delete_document(docnum)
         # Lucene's order: new files fsynced, TOC renamed into place, then old files deleted.
         commit_toc(self, segments)
 

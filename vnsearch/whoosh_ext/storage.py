@@ -213,6 +213,14 @@ class DurableStorage(FileStorage):
             self._verified.add(name)
         return super().open_file(name, **kwargs)
 
+    def check(self, name: str) -> None:
+        """Check ``name`` against its commit's CRC32 now, even if this process wrote it: a
+        segment is mapped once per process, so this is its one check before it is read."""
+        if name in self.sums:
+            size, crc = self.sums[name]
+            check_file(self._fpath(name), size, crc)
+            self._verified.add(name)
+
     def verified(self, names: Iterable[str]) -> None:
         """Record files as checked (this process wrote and summed them)."""
         self._verified.update(names)
