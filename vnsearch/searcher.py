@@ -54,6 +54,41 @@ class _Commit:
         self.arrays = PostingArrays(self.searcher, cache)
 
 
+class _MallocTrim:
+    """Gives the C heap's free pages back to the system, at most once per ``interval``.
+
+    glibc keeps a heap ("arena") per thread that allocates at once, and keeps what a search
+    frees (its arrays of one number per document) in that thread's arena: 8 searching threads
+    grew a 35,431-article process by 57 MiB that no search used again (one arena: 9 MiB).
+    ``malloc_trim(0)`` returns it (27 ms on that heap, so once a second costs under 3% of a
+    core). Elsewhere than glibc it does nothing.
+    """
+
+    def __init__(self, interval: float = 1.0):
+        self.interval = interval
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._trim: Any = None
+        try:
+            import ctypes
+
+            self._trim = ctypes.CDLL(None).malloc_trim  # the process's libc; glibc only
+        except (OSError, AttributeError):
+            pass
+
+    def now_and_then(self) -> None:
+        if self._trim is None or time.monotonic() < self._next or not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._trim(0)
+            self._next = time.monotonic() + self.interval
+        finally:
+            self._lock.release()
+
+
+_trim = _MallocTrim()
+
+
 class Searcher:
     """Searches one index; safe to share across threads and to keep for the index's life.
 
@@ -213,6 +248,7 @@ class Searcher:
         if suggest and not parsed.is_empty:
             # As typed: the words of a search as you type are restored too.
             suggestion = _suggest(typed, arrays, weighting, schema)
+        _trim.now_and_then()
         return Results(
             query=query,
             hits=hits,
