@@ -36,6 +36,7 @@ from vnsearch.documents import Document, SkippedRecord, documents_from, load, pa
 from vnsearch.documents.options import ErrorMode, check_errors
 from vnsearch.errors import (
     DocumentError,
+    IndexClosedError,
     IndexFileMissingError,
     IndexLockedError,
     IndexNotFoundError,
@@ -208,6 +209,8 @@ class Index:
         self._built: list[Any] = []  # segments written by worker processes, not committed
         self._depth = 0  # nesting of ``with index:`` blocks
         self._searcher: Searcher | None = None
+        self._closed = False
+        self._searcher_lock = threading.Lock()  # apart from the write lock: a long batch never blocks a search
 
     # -- creating and opening -------------------------------------------------------------
 
@@ -493,12 +496,30 @@ class Index:
             self.commit()
 
     def close(self) -> None:
-        """Commit pending writes and release open readers."""
+        """Commit pending writes and release open readers.
+
+        Searches already running finish on the commit they hold; searches and writes started
+        afterwards raise :class:`~vnsearch.errors.IndexClosedError`. Closing twice is harmless.
+        """
+        if self._closed:
+            return
         self.stop_autocommit()
         self.commit()
-        if self._searcher is not None:
-            self._searcher.close()
+        with self._searcher_lock:
+            self._closed = True
+            if self._searcher is not None:
+                self._searcher.close()
             self._searcher = None
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            where = str(self.path) if self.path else "the in-memory index"
+            raise IndexClosedError(f"{where} was closed: open it again to search or write it")
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -536,7 +557,13 @@ class Index:
 
     def searcher(self) -> "Searcher":
         """The index's shared :class:`~vnsearch.searcher.Searcher` (safe across threads)."""
-        if self._searcher is None:
+        searcher = self._searcher
+        if searcher is not None:
+            return searcher
+        with self._searcher_lock:  # one Searcher even when threads ask at once, none after close()
+            self._check_open()
+            if self._searcher is not None:
+                return self._searcher
             # The read side (and numpy) loads on the first search: an indexing run never needs it.
             from vnsearch.searcher import Searcher
 
@@ -575,6 +602,7 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Documents, distinct terms, size on disk, fields and segments."""
+        self._check_open()
         reader = self._readers.view().reader
         terms = sum(1 for _ in reader.all_terms())
         segments = len(reader.leaf_readers())
@@ -598,6 +626,7 @@ class Index:
         return self._ix
 
     def _check_writable(self) -> None:
+        self._check_open()
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path} was opened read-only (Index.open(..., readonly=True))")
         self._raise_background_error()
