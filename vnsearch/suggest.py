@@ -14,6 +14,8 @@ it are written as the documents write them next to it (``thanh pho h`` -> ``thà
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import Counter
 from typing import Any
 
@@ -224,6 +226,31 @@ def _restore_runs(head: list[tuple[str, int]], fields: list[str], arrays: Postin
 
 
 def _first_surface(spec: tuple[tuple[str | None, str], ...], fields: list[str], arrays: PostingArrays) -> str | None:
+    """The phrase as written in the first of ``fields`` whose documents hold it (memoised per
+    commit's arrays: the head's runs repeat across one call's completions)."""
+    memo = _memo(arrays)
+    key = (spec, tuple(fields))
+    if key not in memo:
+        memo[key] = _first_surface_uncached(spec, fields, arrays)
+    return memo[key]
+
+
+_memos: "weakref.WeakKeyDictionary[PostingArrays, dict[Any, str | None]]" = weakref.WeakKeyDictionary()
+_memos_lock = threading.Lock()
+_MEMO_SIZE = 1024  # phrases remembered per commit (search as you type repeats its head)
+
+
+def _memo(arrays: PostingArrays) -> dict[Any, str | None]:
+    with _memos_lock:
+        memo = _memos.get(arrays)
+        if memo is None or len(memo) > _MEMO_SIZE:
+            memo = _memos[arrays] = {}
+        return memo
+
+
+def _first_surface_uncached(
+    spec: tuple[tuple[str | None, str], ...], fields: list[str], arrays: PostingArrays
+) -> str | None:
     for folded_field in fields:
         surface = _phrase_surface(spec, folded_field, arrays)
         if surface is not None:
