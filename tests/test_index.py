@@ -229,3 +229,18 @@ def test_a_group_that_adds_replaces_and_deletes_one_id_is_one_commit(tmp_path):
     assert index.get("d9").title == "hai"
     assert index.search("chợ phiên").total == 3
     index.close()
+
+
+@pytest.mark.parametrize("name, text", [
+    ("news.json", '[{"id": "1", "title": "Mưa lớn", "text": "Hà Nội", "source": "vnexpress"}]'),
+    ("news.csv", "id,title,text,source\n1,Mưa lớn,Hà Nội,vnexpress\n"),
+])
+def test_json_and_csv_files_report_or_keep_undeclared_keys(tmp_path, name, text):
+    # news-vi's records: id, title, text, source, url; "source" is no field vnsearch guesses.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    report = Index.create(None).add_path(path)
+    assert report.added == 1 and report.unindexed == ("source",)
+    kept = Index.create(None, {"source": "stored"})
+    assert kept.add_path(path).unindexed == ()
+    assert kept.search("ha noi")[0].fields == {"source": "vnexpress"}

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from vnsearch import Index
-from vnsearch.errors import QuerySyntaxError, SchemaError
+from vnsearch.errors import IndexClosedError, QuerySyntaxError, SchemaError
+from vnsearch.results import Results
 
 
 def ids(results):
@@ -252,6 +253,53 @@ def test_one_searcher_serves_many_threads(shared_index):
     for t in threads:
         t.join()
     assert not failures
+
+
+def test_close_while_eight_threads_search_raises_only_the_clear_error(tmp_path, news):
+    index = Index.create(tmp_path / "ix")
+    index.add(news)
+    started = threading.Barrier(9)
+    outcomes: list[object] = []
+
+    def work():
+        started.wait()
+        while True:
+            try:
+                outcomes.append(index.search("dang uy hai phong"))
+            except IndexClosedError as exc:
+                outcomes.append(exc)
+                return
+            except Exception as exc:  # a raw error is what this test is here to catch
+                outcomes.append(exc)
+                return
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    started.wait()
+    while sum(isinstance(o, Results) for o in outcomes) < 16:  # let searches run before closing
+        threading.Event().wait(0.001)
+    index.close()
+    for t in threads:
+        t.join(timeout=60)
+    raw = [o for o in outcomes if not isinstance(o, (Results, IndexClosedError))]
+    assert raw == []
+    assert sum(isinstance(o, IndexClosedError) for o in outcomes) == 8
+    assert all(len(o) for o in outcomes if isinstance(o, Results))
+
+
+def test_a_closed_index_refuses_searches_and_writes_clearly(tmp_path):
+    index = Index.create(tmp_path / "ix")
+    index.add([{"id": "1", "body": "Hải Phòng"}])
+    searcher = index.searcher()
+    index.close()
+    index.close()  # twice is harmless
+    assert index.closed
+    for call in (lambda: index.search("hai"), lambda: searcher.search("hai"), lambda: index.complete("ha"),
+                 lambda: index.get("1"), lambda: index.add([{"id": "2", "body": "x"}]), lambda: index.delete("1")):
+        with pytest.raises(IndexClosedError, match="closed"):
+            call()
+    assert ids(Index.open(tmp_path / "ix").search("hai")) == ["1"]
 
 
 def test_searcher_sees_new_documents_after_a_commit(tmp_path):

@@ -208,3 +208,27 @@ def test_completions_restore_accents_commonest_first(cities):
     assert cities.complete("hà n", limit=1) == ["Hà Nội"]
     assert cities.complete("xyz") == []
     assert cities.complete("") == []
+
+
+@pytest.fixture(scope="module")
+def city_news():
+    index = vnsearch.Index.create(None)
+    index.add([
+        {"id": "1", "title": "Chợ hoa", "body": "Người dân thành phố Hà Nội đón Tết. Thành phố Hải Phòng cũng vậy."},
+        {"id": "2", "title": "Tin Hà Nam", "body": "Tỉnh Hà Nam và thành phố Hà Nội giáp nhau."},
+        {"id": "3", "title": "Mùa thu", "body": "Hà Nội mùa thu, thanh niên dạo phố."},
+    ])
+    return index
+
+
+def test_completions_restore_the_accents_of_the_words_typed_before(city_news):
+    assert "thành phố Hà Nội" in city_news.complete("thanh pho h")
+    assert city_news.complete("thanh pho hai p") == ["Thành phố Hải Phòng"]
+    # No document has "thành phố Hà Nam": each part as the documents write it.
+    assert {c.lower() for c in city_news.complete("thanh pho ha n")} == {"thành phố hà nội", "thành phố hà nam"}
+
+
+def test_completions_keep_what_no_document_writes_and_accents_typed(city_news):
+    assert sorted(city_news.complete("xyz ha n")) == ["xyz Hà Nam", "xyz Hà Nội"]
+    assert all(c.startswith("thánh phố ") for c in city_news.complete("thánh pho h"))
+    assert city_news.complete("  thanh nien d")[0].startswith("  thanh niên")

@@ -241,3 +241,36 @@ def test_optimize_merges_the_workers_segments(tmp_path, records):
     assert stored(two) == stored(one)
     for query in QUERIES:
         assert results(two, query) == results(one, query), query
+
+
+def test_progress_moves_while_workers_build_before_the_commit(tmp_path, records, monkeypatch):
+    monkeypatch.setattr(index_module, "_PROGRESS_EVERY", 0.0)  # every chance to report, reported
+    index = vnsearch.Index.create(tmp_path / "ix")
+    seen: list[tuple[int, int, int]] = []  # (read, written into segments, documents committed)
+    index.add(records, procs=2, batch_size=1000, progress=lambda p: seen.append((p.documents, p.indexed, len(index))))
+    before_commit = [(read, written) for read, written, committed in seen if committed == 0]
+    # Reports come while the workers build the one batch, from their counts, before it commits.
+    assert any(read == 120 and written > 0 for read, written in before_commit)
+    assert [written for _, written, _ in seen] == sorted(written for _, written, _ in seen)
+    assert seen[-1] == (120, 120, 120)
+
+
+def test_progress_of_a_gz_file_is_by_compressed_bytes_up_to_its_size(tmp_path, monkeypatch):
+    import gzip
+    import json
+
+    monkeypatch.setattr(index_module, "_PROGRESS_EVERY", 0.0)
+    r = random.Random(5)
+    path = tmp_path / "news.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        for i in range(300):  # random hex hardly compresses: the file spans many reads
+            out.write(json.dumps({"id": str(i), "title": f"Tin {i}", "body": "Hải Phòng",
+                                  "source": "%x" % r.getrandbits(16000)}) + "\n")
+    size = path.stat().st_size
+    seen = []
+    index = vnsearch.Index.create(tmp_path / "ix")
+    index.add_path(path, procs=1, progress=seen.append)
+    assert {p.bytes_total for p in seen} == {size}
+    read = [p.bytes_read for p in seen]
+    assert read == sorted(read) and read[-1] == size
+    assert any(0 < b < size for b in read)

@@ -238,9 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
 class ProgressBar:
     """A one-line progress bar on a terminal: percent, documents, documents/s and time left.
 
-    The total is estimated from the size of the input files; the bytes-per-character ratio
-    is refined each time a path finishes. Nothing is drawn for the first ``delay`` seconds, so
-    quick runs stay quiet.
+    It counts documents as written into segments (by worker processes too, not only as the
+    parent reads them). A file given by itself is measured in bytes read of it on disk
+    (compressed, for .gz: its total is known up front), scaled to the share written so far;
+    a folder's total is estimated from its files' sizes, the bytes-per-character ratio refined
+    each time a folder finishes. Nothing is drawn for the first ``delay`` seconds, so quick
+    runs stay quiet.
     """
 
     def __init__(self, stream: IO[str], total_bytes: int, *, delay: float = 1.0, width: int = 24):
@@ -253,35 +256,51 @@ class ProgressBar:
         # Counts of the paths already done; each add_path call counts from zero.
         self._documents = self._characters = 0
         self._bytes_done = 0
+        self._estimated_bytes = self._estimated_characters = 0  # folders': for bytes_per_char
         self._started = time.perf_counter()
 
-    def path_done(self, report: Any, path_bytes: int) -> None:
+    def path_done(self, report: Any, path_bytes: int, *, estimated: bool = True) -> None:
+        """Count a finished path; ``estimated``: its ``path_bytes`` were an estimate (a folder)."""
         self._documents += report.added
         self._characters += report.characters
         self._bytes_done += path_bytes
-        if self._characters:
-            self.bytes_per_char = self._bytes_done / self._characters
+        if estimated:
+            self._estimated_bytes += path_bytes
+            self._estimated_characters += report.characters
+            if self._estimated_characters:
+                self.bytes_per_char = self._estimated_bytes / self._estimated_characters
 
     def __call__(self, progress: Any) -> None:
         seconds = time.perf_counter() - self._started
         if seconds < self.delay:
             return
-        self.draw(self._documents + progress.documents, self._characters + progress.characters, seconds)
+        documents = self._documents + progress.indexed
+        if progress.bytes_total:
+            # What was read, times the share of it written: moves while workers build.
+            share = progress.indexed_characters / progress.characters if progress.characters else 0.0
+            done = self._bytes_done + progress.bytes_read * min(share, 1.0)
+        else:
+            done = self._bytes_done + progress.indexed_characters * self.bytes_per_char
+        self.draw_fraction(documents, done / max(1, self.total_bytes), seconds)
 
     def line(self, documents: int, characters: int, seconds: float) -> str:
+        """The bar with ``characters`` of the expected total written."""
         expected = max(1.0, self.total_bytes / self.bytes_per_char)
-        fraction = min(characters / expected, 0.99)
-        filled = int(fraction * self.width)
+        return self.fraction_line(documents, characters / expected, seconds)
+
+    def fraction_line(self, documents: int, fraction: float, seconds: float) -> str:
+        """The bar at ``fraction`` of the work (shown up to 99%: the commit is still to come)."""
+        shown = min(max(fraction, 0.0), 0.99)
+        filled = int(shown * self.width)
         bar = "=" * filled + (">" if filled < self.width else "") + " " * max(0, self.width - filled - 1)
         rate = documents / seconds if seconds > 0 else 0.0
-        text = f"indexing [{bar}] {fraction:4.0%}  {documents:,} docs  {rate:,.0f} docs/s"
-        if characters and seconds > 0 and characters < expected:
-            left = (expected - characters) / (characters / seconds)
-            text += f"  ~{_duration(left)} left"
+        text = f"indexing [{bar}] {shown:4.0%}  {documents:,} docs  {rate:,.0f} docs/s"
+        if 0 < fraction < 1 and seconds > 0:
+            text += f"  ~{_duration(seconds * (1 - fraction) / fraction)} left"
         return text
 
-    def draw(self, documents: int, characters: int, seconds: float) -> None:
-        self.stream.write("\r\x1b[K" + self.line(documents, characters, seconds))
+    def draw_fraction(self, documents: int, fraction: float, seconds: float) -> None:
+        self.stream.write("\r\x1b[K" + self.fraction_line(documents, fraction, seconds))
         self.stream.flush()
         self.drawn = True
 
@@ -305,11 +324,17 @@ def _duration(seconds: float) -> str:
 
 
 def _input_bytes(path: Path, format: str | None) -> int:
-    """About how many bytes of text the loader will read under ``path`` (for the progress bar)."""
+    """Bytes the progress bar counts for ``path``: a file's size on disk (compressed, for .gz,
+    as the indexer reports bytes read of it), or about how many bytes of text a folder holds."""
     # The loaders' own walk and suffix table; _run_index has imported the loaders already.
     from vnsearch.documents.loading import format_of, walk
 
-    files = [path] if path.is_file() else [file for file, _, _ in walk(path)]
+    if path.is_file():
+        try:
+            return path.stat().st_size
+        except OSError:
+            return 0
+    files = [file for file, _, _ in walk(path)]
     total = 0
     for file in files:
         if format_of(file, format) is None:
@@ -404,7 +429,7 @@ def _index_paths(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 skipped.extend(report.skipped)
                 unindexed.update(dict.fromkeys(report.unindexed))
                 if bar is not None:
-                    bar.path_done(report, size)
+                    bar.path_done(report, size, estimated=not Path(path).is_file())
             if bar is not None:
                 bar.committing()
         seconds = time.perf_counter() - started

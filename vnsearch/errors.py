@@ -8,6 +8,7 @@ __all__ = [
     "IndexNotFoundError",
     "IndexLockedError",
     "IndexReadOnlyError",
+    "IndexClosedError",
     "IndexVersionError",
     "IndexCorruptError",
     "IndexFileMissingError",
@@ -46,6 +47,10 @@ class IndexLockedError(VnsearchError):
 
 class IndexReadOnlyError(VnsearchError):
     """This index was opened read-only: it cannot be written."""
+
+
+class IndexClosedError(VnsearchError):
+    """This index was closed: open it again to search or write it."""
 
 
 class IndexVersionError(VnsearchError):

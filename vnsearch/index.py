@@ -33,9 +33,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 
 from vnsearch import workers
 from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
+from vnsearch.documents.decoding import bytes_read
 from vnsearch.documents.options import ErrorMode, check_errors
 from vnsearch.errors import (
     DocumentError,
+    IndexClosedError,
     IndexFileMissingError,
     IndexLockedError,
     IndexNotFoundError,
@@ -102,12 +104,22 @@ def _serialised(method: _Method) -> _Method:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far an :meth:`Index.add` run has got."""
+    """How far an :meth:`Index.add` run has got.
+
+    ``documents`` and ``characters`` were read; ``indexed`` and ``indexed_characters`` are
+    those written into segments so far (behind what was read while worker processes build a
+    batch; the same without workers). For :meth:`Index.add_path` of one file, ``bytes_read``
+    of its ``bytes_total`` (its size on disk, compressed for ``.gz``); 0 and 0 otherwise.
+    """
 
     documents: int
     characters: int
     skipped: int
     seconds: float
+    indexed: int = 0
+    indexed_characters: int = 0
+    bytes_read: int = 0
+    bytes_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,11 @@ class _Run:
     last_report: float = 0.0
     declared: frozenset[str] = frozenset()  # the index's extra fields
     unindexed: dict[str, None] = field(default_factory=dict)  # other keys seen, in order
+    # Documents and characters written into segments, when workers write them (else as read).
+    written: Callable[[], tuple[int, int]] | None = None
+    source: Path | None = None  # the one file read, for progress by bytes
+    bytes_total: int = 0
+    bytes_read: int = 0
 
 
 class Index:
@@ -208,6 +225,8 @@ class Index:
         self._built: list[Any] = []  # segments written by worker processes, not committed
         self._depth = 0  # nesting of ``with index:`` blocks
         self._searcher: Searcher | None = None
+        self._closed = False
+        self._searcher_lock = threading.Lock()  # apart from the write lock: a long batch never blocks a search
 
     # -- creating and opening -------------------------------------------------------------
 
@@ -376,6 +395,9 @@ class Index:
         check_errors(errors)
         run = _Run()
         docs = load(path, errors=errors, on_skip=run.skipped.append, **loader_options)
+        source = Path(path)
+        if progress is not None and source.is_file():
+            run.source, run.bytes_total = source, source.stat().st_size
         return self._write(docs, run, batch_size, progress, procs, commit)
 
     @_serialised
@@ -493,12 +515,30 @@ class Index:
             self.commit()
 
     def close(self) -> None:
-        """Commit pending writes and release open readers."""
+        """Commit pending writes and release open readers.
+
+        Searches already running finish on the commit they hold; searches and writes started
+        afterwards raise :class:`~vnsearch.errors.IndexClosedError`. Closing twice is harmless.
+        """
+        if self._closed:
+            return
         self.stop_autocommit()
         self.commit()
-        if self._searcher is not None:
-            self._searcher.close()
+        with self._searcher_lock:
+            self._closed = True
+            if self._searcher is not None:
+                self._searcher.close()
             self._searcher = None
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            where = str(self.path) if self.path else "the in-memory index"
+            raise IndexClosedError(f"{where} was closed: open it again to search or write it")
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -536,7 +576,13 @@ class Index:
 
     def searcher(self) -> "Searcher":
         """The index's shared :class:`~vnsearch.searcher.Searcher` (safe across threads)."""
-        if self._searcher is None:
+        searcher = self._searcher
+        if searcher is not None:
+            return searcher
+        with self._searcher_lock:  # one Searcher even when threads ask at once, none after close()
+            self._check_open()
+            if self._searcher is not None:
+                return self._searcher
             # The read side (and numpy) loads on the first search: an indexing run never needs it.
             from vnsearch.searcher import Searcher
 
@@ -575,6 +621,7 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Documents, distinct terms, size on disk, fields and segments."""
+        self._check_open()
         reader = self._readers.view().reader
         terms = sum(1 for _ in reader.all_terms())
         segments = len(reader.leaf_readers())
@@ -598,6 +645,7 @@ class Index:
         return self._ix
 
     def _check_writable(self) -> None:
+        self._check_open()
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path} was opened read-only (Index.open(..., readonly=True))")
         self._raise_background_error()
@@ -668,7 +716,7 @@ class Index:
                 self._write_serial(docs, run, batch_size, progress)
             self._commit_unless_grouped(commit)
         if progress is not None:
-            progress(_progress_of(run))
+            progress(_progress_of(run, finished=True))
         return AddReport(
             added=run.documents,
             skipped=tuple(run.skipped),
@@ -771,6 +819,11 @@ class Index:
         batches = _batches(docs, batch_size - self._pending, batch_size, self._batch_ids, extra, run, progress)
         # Workers start before a writer is opened here, so that they do not inherit its lock.
         with workers.Workers(procs) as pool:
+            run.written = pool.done
+
+            def waiting() -> None:
+                _report(run, progress)
+
             writer = self._open_writer()
             known = self._known_ids()
             building = None
@@ -784,14 +837,14 @@ class Index:
                         # A bad record or a failing source: as in one process, the full
                         # batches before it are committed.
                         if building is not None:
-                            self._built += building.segments()
+                            self._built += building.segments(waiting, _PROGRESS_EVERY)
                             self.commit()
                         raise
                     if building is not None or not batch:
                         # Commit the previous batch; an empty batch means this run's pending
                         # writes hold the id that starts the next one.
                         if building is not None:
-                            self._built += building.segments()
+                            self._built += building.segments(waiting, _PROGRESS_EVERY)
                             building = None
                         self.commit()
                         writer = self._open_writer()
@@ -805,7 +858,7 @@ class Index:
                         self._batch_ids.update(ids)
                         self._wrote(len(batch))
                 if building is not None:
-                    self._built += building.segments()
+                    self._built += building.segments(waiting, _PROGRESS_EVERY)
             except BaseException:
                 pool.terminate()  # before cancelling: their files must stop changing
                 self.cancel()
@@ -899,13 +952,27 @@ def _count(run: _Run, doc: Document, progress: Callable[[Progress], None] | None
     for key in doc.fields:
         if key not in run.declared:
             run.unindexed.setdefault(key)
+    _report(run, progress)
+
+
+def _progress_of(run: _Run, finished: bool = False) -> Progress:
+    indexed, indexed_characters = run.written() if run.written is not None else (run.documents, run.characters)
+    if run.source is not None:
+        # Once the run is over the loader has read the whole file (and closed it).
+        position = run.bytes_total if finished else bytes_read(run.source)
+        if position is not None:
+            run.bytes_read = max(run.bytes_read, position)
+    return Progress(
+        run.documents, run.characters, len(run.skipped), time.perf_counter() - run.started,
+        indexed, indexed_characters, run.bytes_read, run.bytes_total,
+    )
+
+
+def _report(run: _Run, progress: Callable[[Progress], None] | None) -> None:
+    """Call ``progress`` if it is due (every _PROGRESS_EVERY seconds)."""
     if progress is not None and time.perf_counter() - run.last_report >= _PROGRESS_EVERY:
         run.last_report = time.perf_counter()
         progress(_progress_of(run))
-
-
-def _progress_of(run: _Run) -> Progress:
-    return Progress(run.documents, run.characters, len(run.skipped), time.perf_counter() - run.started)
 
 
 def _whoosh_values(doc: Document, extra: tuple) -> dict[str, Any]:

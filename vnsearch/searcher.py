@@ -22,7 +22,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 from vnsearch import facets as _facets
 from vnsearch import highlight as _hl
 from vnsearch import query as _q
-from vnsearch.errors import IndexFileMissingError, QuerySyntaxError, SchemaError
+from vnsearch.errors import IndexClosedError, IndexFileMissingError, QuerySyntaxError, SchemaError
 from vnsearch.ranking import rank
 from vnsearch.results import HIGHLIGHT_TAGS, Hit, Results
 from vnsearch.schema import FOLDED_SUFFIX
@@ -104,16 +104,25 @@ class Searcher:
         self._readers = shared_readers(index.whoosh_index)
         self._commit: _Commit | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def _current(self) -> _Commit:
         """The latest commit (a cheap check of the folder first; opened once, by one thread)."""
         commit = self._commit
+        if self._closed:
+            raise self._closed_error()
         if commit is None or commit.generation != self._readers.latest_generation():
             with self._lock:
                 commit = self._commit
+                if self._closed:
+                    raise self._closed_error()
                 if commit is None or commit.generation != self._readers.latest_generation():
                     commit = self._commit = _Commit(self._open_view(), self.cache)
         return commit
+
+    def _closed_error(self) -> IndexClosedError:
+        where = self._index.path or "the in-memory index"
+        return IndexClosedError(f"{where} was closed: open it again to search it")
 
     def _open_view(self) -> Any:
         for attempt in range(_OPEN_ATTEMPTS):
@@ -143,8 +152,10 @@ class Searcher:
         self._current()
 
     def close(self) -> None:
-        """Let go of the commit searched (its segments close when no search holds them)."""
+        """Let go of the commit searched (its segments close when no search holds them); a
+        search started afterwards raises :class:`~vnsearch.errors.IndexClosedError`."""
         with self._lock:
+            self._closed = True
             self._commit = None
 
     # -- searching ------------------------------------------------------------------------

@@ -8,11 +8,14 @@ corrected to its nearest frequent neighbour (``phongg`` -> ``phong``).
 
 Completions (:func:`complete`, search as you type) come from the index's folded terms,
 syllables and words, that start with what was typed (``ha n`` -> ``ha_noi``, ``ha_nam``), the
-commonest first, each written as the documents write it (``Hà Nội``).
+commonest first, each written as the documents write it (``Hà Nội``); the words typed before
+it are written as the documents write them next to it (``thanh pho h`` -> ``thành phố Hà Nội``).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import Counter
 from typing import Any
 
@@ -34,6 +37,7 @@ _TOKENIZER = VietnameseTokenizer(words=False)
 _MAX_WORD_SYLLABLES = 3  # the longest words the folded fields hold (runs of up to three)
 _SCAN_TERMS = 5000  # terms read per field for one completion (a one-letter prefix has many)
 _SURFACE_DOCS = 3  # documents read to see how a completion is written
+_PHRASE_DOCS = 20  # documents holding a completion's phrase read at most, to find it as typed
 
 
 def suggest(parsed: ParsedQuery, arrays: PostingArrays, weighting: Any, schema: IndexSchema) -> str | None:
@@ -130,8 +134,10 @@ def complete(typed: str, arrays: PostingArrays, schema: IndexSchema, limit: int 
     """Up to ``limit`` completions of ``typed``, its last word taken as a prefix, accents
     optional and restored, commonest first (by documents, titles counted twice).
 
-    The last one to three syllables are completed as one word of the index; syllables typed
-    before them are kept as typed.
+    The last one to three syllables are completed as one word of the index. The syllables
+    typed before them take the accents the documents give them where they stand right before
+    that word (the longest such run of them; any before it are kept as typed); a syllable
+    typed with accents keeps them.
     """
     # Whoosh tokenizers reuse one token object: keep what is needed of each.
     tokens = [(t.text, t.startchar) for t in _TOKENIZER(typed, chars=True)]
@@ -147,7 +153,9 @@ def complete(typed: str, arrays: PostingArrays, schema: IndexSchema, limit: int 
             best = sorted(found, key=lambda c: (-found[c][0], c))[:limit]
             out: list[str] = []
             for term in best:
-                text = head + _surface(term, found[term][1], arrays)
+                text = _with_head(typed, tokens[:-size], term, found[term][1], arrays, schema)
+                if text is None:  # nothing typed before the completed word
+                    text = head + _surface(term, found[term][1], arrays)
                 if text not in out:
                     out.append(text)
             return out
@@ -172,6 +180,100 @@ def _candidates(key: str, reader: Any, schema: IndexSchema, size: int) -> dict[s
             total, best, best_df = found.get(term, (0, fieldname, 0))
             found[term] = (total + df, fieldname if df > best_df else best, max(df, best_df))
     return found
+
+
+def _with_head(
+    typed: str, head: list[tuple[str, int]], term: str, fieldname: str, arrays: PostingArrays, schema: IndexSchema
+) -> str | None:
+    """``typed`` with its ``head`` syllables and the completion ``term`` written as the
+    documents write them: the longest run of the head's last syllables that stands right
+    before the term in some document, the head's syllables before it in runs as documents
+    write them together (else as typed); None when there is no head."""
+    if not head:
+        return None
+    fields = [fieldname] + [n + FOLDED_SUFFIX for n in schema.text_fields if n + FOLDED_SUFFIX != fieldname]
+    tail = tuple((None, w) for w in term.split("_"))
+    for start in range(len(head)):
+        surface = _first_surface(_spec(head[start:]) + tail, fields, arrays)
+        if surface is not None:
+            return typed[: head[0][1]] + " ".join(_restore_runs(head[:start], fields, arrays) + [surface])
+    restored = _restore_runs(head, fields, arrays)
+    return typed[: head[0][1]] + " ".join(restored + [_surface(term, fieldname, arrays)])
+
+
+def _spec(run: list[tuple[str, int]]) -> tuple[tuple[str | None, str], ...]:
+    """Phrase syllables for find_spans: one typed with accents must stand as typed, one
+    without matches any accenting."""
+    return tuple((t.lower() if _text.fold(t) != t.lower() else None, _text.fold(t)) for t, _ in run)
+
+
+def _restore_runs(head: list[tuple[str, int]], fields: list[str], arrays: PostingArrays) -> list[str]:
+    """``head``'s syllables, each longest run of them as documents write it together (a
+    syllable no document holds as typed stays as typed)."""
+    out: list[str] = []
+    i = 0
+    while i < len(head):
+        for j in range(len(head), i, -1):
+            surface = _first_surface(_spec(head[i:j]), fields, arrays)
+            if surface is not None:
+                out.append(surface)
+                i = j
+                break
+        else:
+            out.append(head[i][0])
+            i += 1
+    return out
+
+
+def _first_surface(spec: tuple[tuple[str | None, str], ...], fields: list[str], arrays: PostingArrays) -> str | None:
+    """The phrase as written in the first of ``fields`` whose documents hold it (memoised per
+    commit's arrays: the head's runs repeat across one call's completions)."""
+    memo = _memo(arrays)
+    key = (spec, tuple(fields))
+    if key not in memo:
+        memo[key] = _first_surface_uncached(spec, fields, arrays)
+    return memo[key]
+
+
+_memos: "weakref.WeakKeyDictionary[PostingArrays, dict[Any, str | None]]" = weakref.WeakKeyDictionary()
+_memos_lock = threading.Lock()
+_MEMO_SIZE = 1024  # phrases remembered per commit (search as you type repeats its head)
+
+
+def _memo(arrays: PostingArrays) -> dict[Any, str | None]:
+    with _memos_lock:
+        memo = _memos.get(arrays)
+        if memo is None or len(memo) > _MEMO_SIZE:
+            memo = _memos[arrays] = {}
+        return memo
+
+
+def _first_surface_uncached(
+    spec: tuple[tuple[str | None, str], ...], fields: list[str], arrays: PostingArrays
+) -> str | None:
+    for folded_field in fields:
+        surface = _phrase_surface(spec, folded_field, arrays)
+        if surface is not None:
+            return surface
+    return None
+
+
+def _phrase_surface(spec: tuple[tuple[str | None, str], ...], fieldname: str, arrays: PostingArrays) -> str | None:
+    """The commonest way the first documents holding the folded phrase ``spec`` in
+    ``fieldname`` write it (respecting the syllables given as written), or None."""
+    found = arrays.mask(wq.Phrase(fieldname, [folded for _, folded in spec]))
+    source = fieldname[: -len(FOLDED_SUFFIX)]
+    surfaces: Counter = Counter()
+    docs = 0
+    for docnum in found.nonzero()[0][:_PHRASE_DOCS].tolist():
+        text = str(arrays.searcher.stored_fields(docnum).get(source) or "")
+        spans = find_spans(text, set(), set(), [(spec, 1)])
+        for begin, end in spans:
+            surfaces[" ".join(text[begin:end].split())] += 1
+        docs += bool(spans)
+        if docs >= _SURFACE_DOCS:
+            break
+    return surfaces.most_common(1)[0][0] if surfaces else None
 
 
 def _surface(term: str, fieldname: str, arrays: PostingArrays) -> str:

@@ -17,8 +17,8 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from vnsearch.whoosh_ext.segment_writer import build_segment
 
@@ -54,10 +54,44 @@ def start_method() -> str:
     return "fork" if can_fork() else "spawn"
 
 
-def _start_worker(parent: int) -> None:
+# In a worker: the pool's shared counts of documents and characters written (see _start_worker).
+_done: Any = None
+
+
+def _start_worker(parent: int, done: Any) -> None:
+    global _done
     # Ctrl-C reaches the whole process group: the parent alone decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _done = done
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _build_counted(folder: str, share: Sequence[Mapping[str, Any]], limitmb: int) -> Any:
+    """In a worker: :func:`build_segment`, counting each document in the pool's shared counts
+    as it is written, so that the parent can show progress while the segment is built."""
+    return build_segment(folder, _Counted(share, _done), limitmb)
+
+
+class _Counted(Sequence[Mapping[str, Any]]):
+    """A batch share that adds each document (and its characters) to ``done`` as it is read."""
+
+    def __init__(self, share: Sequence[Mapping[str, Any]], done: Any):
+        self._share = share
+        self._done = done
+
+    def __len__(self) -> int:
+        return len(self._share)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._share[i]
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        for values in self._share:
+            yield values
+            if self._done is not None:
+                with self._done.get_lock():
+                    self._done[0] += 1
+                    self._done[1] += len(values.get("title", "")) + len(values.get("body", ""))
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -79,8 +113,10 @@ class Workers:
         self.procs = procs
         self.limitmb = limitmb
         context = multiprocessing.get_context(start_method())
+        # Documents and characters written by all workers: shared memory, passed at start.
+        self._done = context.Array("q", 2)
         self._pool = ProcessPoolExecutor(
-            procs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+            procs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), self._done)
         )
 
     def __enter__(self) -> "Workers":
@@ -91,6 +127,11 @@ class Workers:
             self._pool.shutdown(wait=True)
         else:
             self.terminate()
+
+    def done(self) -> tuple[int, int]:
+        """Documents and characters the workers have written into segments so far."""
+        with self._done.get_lock():
+            return int(self._done[0]), int(self._done[1])
 
     def terminate(self) -> None:
         """Stop the workers now, whatever they are doing."""
@@ -106,7 +147,7 @@ class Workers:
         """Start building segments of ``batch`` (Whoosh field values per document) in
         ``folder``'s index, one per worker, shares cut to hold about equal ``sizes``."""
         jobs = [
-            self._pool.submit(build_segment, folder, share, self.limitmb)
+            self._pool.submit(_build_counted, folder, share, self.limitmb)
             for share in _shares(batch, sizes, self.procs)
         ]
         return Building(jobs)
@@ -118,7 +159,13 @@ class Building:
     def __init__(self, jobs: list[Any]):
         self._jobs = jobs
 
-    def segments(self) -> list[Any]:
+    def segments(self, on_wait: Callable[[], object] | None = None, every: float = 0.25) -> list[Any]:
+        """The built segments; ``on_wait`` is called every ``every`` seconds while waiting
+        and as each worker finishes (a progress bar's chance to show the workers' counts)."""
+        pending = set(self._jobs)
+        while pending and on_wait is not None:
+            _, pending = wait(pending, timeout=max(every, 0.01), return_when=FIRST_COMPLETED)
+            on_wait()
         return [job.result() for job in self._jobs]
 
 

@@ -185,6 +185,20 @@ def test_progress_bar_line():
     assert not quiet.drawn
 
 
+def test_progress_bar_of_one_file_moves_with_what_is_written(tmp_path):
+    stream = io.StringIO()
+    bar = cli.ProgressBar(stream, total_bytes=1000, delay=0.0)
+    # All 1,000 bytes of a .gz file read, half of its characters written by the workers so far.
+    bar(Progress(documents=40, characters=8000, skipped=0, seconds=1.0, indexed=20,
+                 indexed_characters=4000, bytes_read=1000, bytes_total=1000))
+    assert " 50%  20 docs" in stream.getvalue()
+    bar(Progress(40, 8000, 0, 2.0, indexed=40, indexed_characters=8000, bytes_read=1000, bytes_total=1000))
+    assert " 99%  40 docs" in stream.getvalue().rsplit("\r", 1)[-1]  # 99% until the commit is made
+    gz = tmp_path / "news.jsonl.gz"
+    gz.write_bytes(b"x" * 10)
+    assert cli._input_bytes(gz, None) == 10  # a file by itself: its size on disk, as indexing reports
+
+
 def test_input_bytes_counts_text_files(tmp_path):
     (tmp_path / "a.txt").write_bytes(b"x" * 100)
     (tmp_path / "b.jsonl.gz").write_bytes(b"x" * 10)

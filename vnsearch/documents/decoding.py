@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import os
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -14,17 +16,42 @@ from typing import IO
 
 from vnsearch.errors import DocumentError
 
-__all__ = ["CHUNK", "open_bytes", "text_chunks", "text_lines"]
+__all__ = ["CHUNK", "bytes_read", "open_bytes", "text_chunks", "text_lines"]
 
 CHUNK = 1 << 16  # bytes read at a time: streaming, never the whole file
+
+# The file on disk (the compressed one for .gz) of each path open_bytes opened, by path: what
+# a progress bar measures; the latest opening of a path wins.
+_opened: dict[str, IO[bytes]] = {}
+_opened_lock = threading.Lock()
+
+
+def bytes_read(path: Path) -> int | None:
+    """How far into ``path`` on disk (compressed, for .gz) its loader has read; None when it
+    is not open (not yet, or read and closed)."""
+    with _opened_lock:
+        raw = _opened.get(os.path.realpath(path))
+    if raw is None or raw.closed:
+        return None
+    try:
+        return raw.tell()
+    except (OSError, ValueError):  # closed meanwhile by the reading thread
+        return None
 
 
 def open_bytes(path: Path, display: str) -> IO[bytes]:
     """The file's bytes (decompressed for .gz), with OS errors as DocumentErrors."""
     try:
         if path.name.lower().endswith(".gz"):
-            return gzip.open(path, "rb")  # type: ignore[return-value]  # GzipFile reads bytes like IO
-        return open(path, "rb")
+            opened: IO[bytes] = gzip.open(path, "rb")  # type: ignore[assignment]  # GzipFile reads bytes like IO
+            raw = opened.fileobj  # type: ignore[attr-defined]  # the compressed file GzipFile opened
+        else:
+            opened = raw = open(path, "rb")
+        with _opened_lock:
+            for name in [name for name, held in _opened.items() if held.closed]:
+                del _opened[name]  # files read and closed: let them go
+            _opened[os.path.realpath(path)] = raw
+        return opened
     except FileNotFoundError:
         raise DocumentError("no such file or folder", path=display) from None
     except PermissionError:
