@@ -82,3 +82,16 @@ def test_an_oversized_json_item(tmp_path):
 def test_limits_must_be_positive_whole_numbers(value):
     with pytest.raises(ValueError, match="max_record_chars"):
         LoadOptions(max_record_chars=value)
+
+
+def test_a_quoted_csv_field_over_many_lines(tmp_path):
+    """Each line is short, the row is not: the row's characters are counted across its lines."""
+    path = tmp_path / "news.csv"
+    path.write_text('id,body\n1,một\n2,"' + "chợ phiên\n" * 500 + '"\n3,ba\n', encoding="utf-8")
+    with pytest.raises(DocumentError, match="the row is longer than 1,000") as caught:
+        list(load(path, max_record_chars=1_000))
+    assert caught.value.path == str(path)
+    skipped = []  # inside an open quote there is no line to resume at: the rest of the file goes
+    assert [d.id for d in load(path, max_record_chars=1_000, errors="skip", on_skip=skipped.append)] == ["1"]
+    assert [s.path for s in skipped] == [str(path)]
+    assert [d.id for d in load(path)] == ["1", "2", "3"]

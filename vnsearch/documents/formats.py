@@ -287,9 +287,14 @@ def _load_csv(file: SourceFile, options: LoadOptions, policy: Policy) -> Iterato
         chunks = text_chunks(raw, file.display, options.encoding, None if policy.strict else _keep(bad_lines))
         lines = text_lines(chunks, options.max_record_chars, file.display, None if policy.strict else policy.fail)
 
+        fed = 0  # characters of the row being read: a quoted field may span many lines
+
         def source() -> Iterator[str]:
-            nonlocal ended
-            for _, text in lines:
+            nonlocal ended, fed
+            for number, text in lines:
+                fed += len(text)
+                if fed > options.max_record_chars:  # no resync inside an open quote: strict
+                    raise too_long(options.max_record_chars, "the row", file.display, number)
                 yield text
             ended = True
 
@@ -304,10 +309,9 @@ def _load_csv(file: SourceFile, options: LoadOptions, policy: Policy) -> Iterato
                     policy.fail(bad_lines.pop(number))
                 return
             except csv.Error as error:
-                if "field larger than field limit" in str(error):  # a quoted field over many lines
-                    raise too_long(_CSV_FIELD_LIMIT, "a field", file.display, reader.line_num) from None
                 raise DocumentError(f"not valid CSV: {error}", file.display, reader.line_num) from None
             line, previous = previous + 1, reader.line_num
+            fed = 0
             undecodable = [bad_lines.pop(n) for n in sorted(bad_lines) if n <= previous]
             for bad in undecodable:
                 policy.fail(bad)
