@@ -115,6 +115,10 @@ def _add_loader_options(parser: argparse.ArgumentParser) -> None:
         help="read .txt/.md files as scraped news pages: take the date line, drop toolbars and "
         "counters, end at 'Tin khác', 'Bình luận' and the like (default: on for the sample "
         "corpus, off for your files)")
+    add("--max-file-bytes", type=int, metavar="N",
+        help="stop at a file holding more than N bytes once decompressed (default: 4 GiB)")
+    add("--max-record-chars", type=int, metavar="N",
+        help="refuse a record (a .txt file, a JSONL line, a CSV row) over N characters (default: 32 Mi)")
     add("--errors", choices=("strict", "skip"), default="strict",
         help="on a bad record: stop (strict, the default) or leave it out and report it (skip)")
 

@@ -215,3 +215,14 @@ def test_plain_text_title_rules(tmp_path):
     assert doc.title == "Đây là một đoạn văn dài" and doc.body == long_line + "\nDòng hai."
     (doc,) = load(write(tmp_path / "mot-dong.md", "# Chỉ một dòng\n"))
     assert (doc.title, doc.body) == ("Chỉ một dòng", "# Chỉ một dòng")
+
+
+def test_a_long_line_is_text_not_a_toolbar():
+    """A line of "aa" (a font-size button's label) repeated is text once it is long: the toolbar
+    pattern is tried only on short lines (on a 40 MB line it took 3.4 GB)."""
+    from vnsearch.documents.pages import clean_page
+
+    body = "aa" * 5_000
+    article = clean_page("Tiêu đề bài viết\n" + body)
+    assert article.body == body
+    assert clean_page("Tiêu đề bài viết\nAA a+ a- In bài\nNội dung.").body == "Nội dung."

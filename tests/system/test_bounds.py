@@ -80,3 +80,33 @@ def test_snippet_text_carries_no_controls_or_bidi_overrides():
         ansi = snippet.to_ansi().replace(_ANSI_MARK, "").replace(_ANSI_RESET, "")  # its own marks
         for rendered in (snippet.to_text(), ansi, str(snippet)):
             assert not any(ch in rendered for ch in "\x1b\x9b\x7f\u202e\u202c\u2066\u2069\x07"), rendered
+
+
+def test_a_gzip_bomb_through_the_command_names_the_file_and_the_flag(tmp_path, capsys):
+    """``vnsearch index`` with small limits: a bomb stops with a DocumentError, the flag raises it."""
+    import gzip
+
+    from vnsearch import cli
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(bomb, "wb") as out:
+        out.write(b'{"body": "xin ch\xc3\xa0o"}\n' * 50_000)  # 1.2 MB unpacked
+    code = cli.main(["index", str(bomb), "--index", str(tmp_path / "ix"), "--max-file-bytes", "100000"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_ERROR
+    assert str(bomb) in err and "--max-file-bytes" in err
+
+
+def test_add_path_skips_a_record_over_the_limit_and_keeps_the_others(tmp_path):
+    from vnsearch.index import Index
+
+    path = tmp_path / "news.jsonl"
+    path.write_text(
+        '{"id": "a", "body": "chợ phiên"}\n{"id": "b", "body": "' + "a" * 5_000 + '"}\n{"id": "c", "body": "hà nội"}\n',
+        encoding="utf-8",
+    )
+    index = Index.create(tmp_path / "ix")
+    report = index.add_path(path, errors="skip", max_record_chars=1_000)
+    assert report.added == 2
+    assert [(s.path, s.line) for s in report.skipped] == [(str(path), 2)]
+    index.close()

@@ -16,7 +16,7 @@ from typing import IO
 
 from vnsearch.errors import DocumentError
 
-__all__ = ["CHUNK", "bytes_read", "open_bytes", "text_chunks", "text_lines"]
+__all__ = ["CHUNK", "BoundedReader", "bytes_read", "open_bytes", "text_chunks", "text_lines", "too_long"]
 
 CHUNK = 1 << 16  # bytes read at a time: streaming, never the whole file
 
@@ -39,8 +39,50 @@ def bytes_read(path: Path) -> int | None:
         return None
 
 
-def open_bytes(path: Path, display: str) -> IO[bytes]:
-    """The file's bytes (decompressed for .gz), with OS errors as DocumentErrors."""
+class BoundedReader:
+    """A file's bytes read at most CHUNK at a time, counted as they are decompressed, so a gzip
+    bomb stops at ``limit`` bytes with a `DocumentError` before memory or time run out."""
+
+    def __init__(self, raw: IO[bytes], display: str, limit: int):
+        self.raw = raw
+        self.display = display
+        self.limit = limit
+        self.total = 0
+
+    def read(self, size: int = CHUNK) -> bytes:
+        data = self.raw.read(min(size, CHUNK) if size >= 0 else CHUNK)  # GzipFile.read(n) inflates at most n
+        self.total += len(data)
+        if self.total > self.limit:
+            raise DocumentError(
+                f"holds more than {self.limit:,} bytes once decompressed (max_file_bytes); "
+                "if it is a real file, raise the limit (max_file_bytes=, --max-file-bytes)",
+                path=self.display,
+            )
+        return data
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> BoundedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def too_long(limit: int, what: str, display: str | None, line: int | None) -> DocumentError:
+    """The error for a record over ``max_record_chars``: which limit, and how to raise it."""
+    return DocumentError(
+        f"{what} is longer than {limit:,} characters (max_record_chars); if it is a real "
+        "document, raise the limit (max_record_chars=, --max-record-chars)",
+        display,
+        line,
+    )
+
+
+def open_bytes(path: Path, display: str, limit: int | None = None) -> IO[bytes]:
+    """The file's bytes (decompressed for .gz), with OS errors as DocumentErrors; with ``limit``,
+    read through a `BoundedReader` that stops after that many (decompressed) bytes."""
     try:
         if path.name.lower().endswith(".gz"):
             opened: IO[bytes] = gzip.open(path, "rb")  # type: ignore[assignment]  # GzipFile reads bytes like IO
@@ -51,7 +93,7 @@ def open_bytes(path: Path, display: str) -> IO[bytes]:
             for name in [name for name, held in _opened.items() if held.closed]:
                 del _opened[name]  # files read and closed: let them go
             _opened[os.path.realpath(path)] = raw
-        return opened
+        return opened if limit is None else BoundedReader(opened, display, limit)  # type: ignore[return-value]  # reads like IO
     except FileNotFoundError:
         raise DocumentError("no such file or folder", path=display) from None
     except PermissionError:
@@ -186,21 +228,60 @@ def text_chunks(
         final = not chunk
 
 
-def text_lines(chunks: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line with its "\\n") from text chunks; splits on "\\n" only."""
+def text_lines(
+    chunks: Iterable[str],
+    limit: int | None = None,
+    display: str | None = None,
+    on_long_line: Callable[[DocumentError], object] | None = None,
+) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line with its "\\n") from text chunks; splits on "\\n" only.
+
+    A line longer than ``limit`` characters is never held whole: it raises the `too_long` error,
+    or, with ``on_long_line`` (skip mode), is reported to it and given as an empty line (so the
+    CSV reader's line numbers stay those of the file).
+    """
     pending: list[str] = []
+    held = 0  # characters in pending
+    skipping = False  # inside a too-long line already reported
     number = 0
+
+    def overflow() -> None:
+        error = too_long(limit or 0, "the line", display, number + 1)
+        if on_long_line is None:
+            raise error
+        on_long_line(error)
+
     for chunk in chunks:
         if "\n" not in chunk:
+            if skipping:
+                continue
             pending.append(chunk)
+            held += len(chunk)
+            if limit is not None and held > limit:
+                overflow()
+                pending, held, skipping = [], 0, True
             continue
         parts = chunk.split("\n")
-        pending.append(parts[0])
-        parts[0] = "".join(pending)
+        if skipping:
+            number += 1
+            yield number, "\n"
+            skipping = False
+            parts = parts[1:]
+        else:
+            pending.append(parts[0])
+            parts[0] = "".join(pending)
         for part in parts[:-1]:
+            if limit is not None and len(part) > limit:
+                overflow()
+                number += 1
+                yield number, "\n"
+                continue
             number += 1
             yield number, part + "\n"
-        pending = [parts[-1]]
+        pending, held = [parts[-1]], len(parts[-1])
+        if limit is not None and held > limit:
+            overflow()
+            pending, held, skipping = [], 0, True
     tail = "".join(pending)
     if tail:
         yield number + 1, tail

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vnsearch.documents import decoding
-from vnsearch.documents.decoding import open_bytes, text_chunks, text_lines
+from vnsearch.documents.decoding import open_bytes, text_chunks, text_lines, too_long
 from vnsearch.documents.model import Document, SkippedRecord
 from vnsearch.documents.options import GUESSED_KEYS, LoadOptions, check_errors
 from vnsearch.documents.pages import clean_page, plain_page
@@ -89,8 +89,15 @@ def _keep(errors: dict[int, DocumentError]) -> Callable[[DocumentError], None]:
 
 def _load_text(file: SourceFile, options: LoadOptions) -> Iterator[Document]:
     """A .txt or .md file: one document, whole, or cleaned of page furniture (``clean_pages``)."""
-    with open_bytes(file.path, file.display) as raw:
-        text = "".join(text_chunks(raw, file.display, options.encoding))
+    parts: list[str] = []
+    held = 0
+    with open_bytes(file.path, file.display, options.max_file_bytes) as raw:
+        for chunk in text_chunks(raw, file.display, options.encoding):
+            held += len(chunk)
+            if held > options.max_record_chars:  # one document per file: the file is the record
+                raise too_long(options.max_record_chars, "the text", file.display, None)
+            parts.append(chunk)
+    text = "".join(parts)
     if not text.strip():
         return
     article = clean_page(text) if options.clean_pages else plain_page(text)
@@ -117,9 +124,10 @@ def _load_text(file: SourceFile, options: LoadOptions) -> Iterator[Document]:
 def _load_jsonl(file: SourceFile, options: LoadOptions, policy: Policy) -> Iterator[Document]:
     """JSON Lines: one object per line, streamed; blank lines are skipped."""
     bad_lines: dict[int, DocumentError] = {}  # undecodable lines (skip mode), reported in turn
-    with open_bytes(file.path, file.display) as raw:
+    with open_bytes(file.path, file.display, options.max_file_bytes) as raw:
         chunks = text_chunks(raw, file.display, options.encoding, None if policy.strict else _keep(bad_lines))
-        for number, line in text_lines(chunks):
+        lines = text_lines(chunks, options.max_record_chars, file.display, None if policy.strict else policy.fail)
+        for number, line in lines:
             if number in bad_lines:
                 policy.fail(bad_lines.pop(number))
                 continue
@@ -152,9 +160,10 @@ _DECODER = json.JSONDecoder()
 class JsonStream:
     """Parses JSON values one at a time from text chunks, keeping memory to about one value."""
 
-    def __init__(self, chunks: Iterable[str], display: str):
+    def __init__(self, chunks: Iterable[str], display: str, limit: int | None = None):
         self._chunks = iter(chunks)
         self.display = display
+        self.limit = limit  # characters one value may take (max_record_chars)
         self.buf = ""
         self.pos = 0
         self.first_line = 1  # line number of buf[0]
@@ -215,6 +224,9 @@ class JsonStream:
                     self.pos = end
                     return value
             pending = len(self.buf) - self.pos
+            if self.limit is not None and pending > self.limit:
+                what = "the value" if self.pos else "the JSON"
+                raise too_long(self.limit, what, self.display, self.line())
             while len(self.buf) - self.pos <= 2 * pending and self._more():
                 pass
 
@@ -250,8 +262,8 @@ def _json_values(stream: JsonStream) -> Iterator[tuple[int | None, int, object]]
 
 def _load_json(file: SourceFile, options: LoadOptions, policy: Policy) -> Iterator[Document]:
     """A JSON array of objects (ids "name.json[i]"), one object, or objects one after another."""
-    with open_bytes(file.path, file.display) as raw:
-        stream = JsonStream(text_chunks(raw, file.display, options.encoding), file.display)
+    with open_bytes(file.path, file.display, options.max_file_bytes) as raw:
+        stream = JsonStream(text_chunks(raw, file.display, options.encoding), file.display, options.max_record_chars)
         for index, line, record in _json_values(stream):
             if index is None:
                 default_id, label = f"{file.rel}:{line}", ""
@@ -271,12 +283,18 @@ def _load_csv(file: SourceFile, options: LoadOptions, policy: Policy) -> Iterato
     delimiter = "\t" if file.format == "tsv" else ","
     bad_lines: dict[int, DocumentError] = {}  # undecodable lines (skip mode), reported in turn
     ended = False  # set when the reader has asked for a line after the last one
-    with open_bytes(file.path, file.display) as raw:
+    with open_bytes(file.path, file.display, options.max_file_bytes) as raw:
         chunks = text_chunks(raw, file.display, options.encoding, None if policy.strict else _keep(bad_lines))
+        lines = text_lines(chunks, options.max_record_chars, file.display, None if policy.strict else policy.fail)
+
+        fed = 0  # characters of the row being read: a quoted field may span many lines
 
         def source() -> Iterator[str]:
-            nonlocal ended
-            for _, text in text_lines(chunks):
+            nonlocal ended, fed
+            for number, text in lines:
+                fed += len(text)
+                if fed > options.max_record_chars:  # no resync inside an open quote: strict
+                    raise too_long(options.max_record_chars, "the row", file.display, number)
                 yield text
             ended = True
 
@@ -293,6 +311,7 @@ def _load_csv(file: SourceFile, options: LoadOptions, policy: Policy) -> Iterato
             except csv.Error as error:
                 raise DocumentError(f"not valid CSV: {error}", file.display, reader.line_num) from None
             line, previous = previous + 1, reader.line_num
+            fed = 0
             undecodable = [bad_lines.pop(n) for n in sorted(bad_lines) if n <= previous]
             for bad in undecodable:
                 policy.fail(bad)

@@ -13,7 +13,14 @@ from typing import Any
 
 from vnsearch.documents.formats import Policy, SourceFile, load_file
 from vnsearch.documents.model import Document, SkippedRecord
-from vnsearch.documents.options import LOAD_OPTIONS, SUFFIX_FORMATS, ErrorMode, LoadOptions
+from vnsearch.documents.options import (
+    LOAD_OPTIONS,
+    MAX_FILE_BYTES,
+    MAX_RECORD_CHARS,
+    SUFFIX_FORMATS,
+    ErrorMode,
+    LoadOptions,
+)
 from vnsearch.documents.records import describe
 from vnsearch.errors import DocumentError
 
@@ -88,6 +95,8 @@ def load(
     fields: bool | Iterable[str] | None = None,
     errors: ErrorMode = "strict",
     clean_pages: bool = False,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_record_chars: int = MAX_RECORD_CHARS,
     on_skip: Callable[[SkippedRecord], object] | None = None,
 ) -> Iterator[Document]:
     """Documents from a file or a folder, one at a time.
@@ -113,6 +122,12 @@ def load(
     silently; in .jsonl/.csv/.tsv files a line that is not valid UTF-8 is one bad record, and the
     lines after it are still read. A path that does not exist always raises. An empty file
     yields nothing.
+
+    Two bounds keep a hostile file from taking all memory: ``max_file_bytes`` (bytes a file may
+    hold once decompressed; a gzip bomb stops there) and ``max_record_chars`` (characters of
+    one record: a .txt/.md file, a JSONL line, a JSON item, a CSV row). Past either, the file
+    or record is a `DocumentError` naming the limit; with ``errors="skip"`` a too-long JSONL or
+    CSV line is skipped and the lines after it are read.
     """
     options = LoadOptions.of(_options(locals()))
     return load_with(path, options, on_skip)

@@ -24,6 +24,8 @@ __all__ = [
     "RECORD_OPTIONS",
     "SUFFIX_FORMATS",
     "ErrorMode",
+    "MAX_FILE_BYTES",
+    "MAX_RECORD_CHARS",
     "LoadOptions",
     "RecordField",
     "check_errors",
@@ -86,6 +88,14 @@ RECORD_FIELDS = (
 GUESSED_KEYS: Mapping[str, tuple[str, ...]] = {f.name: f.keys for f in RECORD_FIELDS}
 
 
+#: Bytes one file may hold once decompressed: several times the largest real dumps (news-vi's
+#: 35,431 articles are about 0.2 GB), so only a gzip bomb reaches it.
+MAX_FILE_BYTES = 4 << 30
+#: Characters in one record (a .txt/.md file, a JSONL line, a JSON item, a CSV row): a whole
+#: novel is about 3 M, so 32 M is no real document, and it bounds the memory a record takes.
+MAX_RECORD_CHARS = 32 << 20
+
+
 def check_errors(errors: object) -> None:
     """Refuse an ``errors=`` value other than "strict" and "skip"."""
     if errors not in ("strict", "skip"):
@@ -104,6 +114,8 @@ class _LoadOptionFields(NamedTuple):
     fields: bool | Iterable[str] | None = None
     errors: ErrorMode = "strict"
     clean_pages: bool = False
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_record_chars: int = MAX_RECORD_CHARS
 
 
 class LoadOptions(_LoadOptionFields):
@@ -131,6 +143,10 @@ class LoadOptions(_LoadOptionFields):
                 raise DocumentError(f"unknown encoding {self.encoding!r}") from None
         if not isinstance(self.clean_pages, bool):
             raise TypeError(f"clean_pages must be True or False, not {self.clean_pages!r}")
+        for name in ("max_file_bytes", "max_record_chars"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive whole number, not {value!r}")
         return self
 
     @classmethod
@@ -151,4 +167,4 @@ LOAD_OPTIONS: tuple[str, ...] = LoadOptions._fields
 #: The options that say how a record maps to a `Document` (those of `Document.from_record`).
 RECORD_OPTIONS = (*(f.option for f in RECORD_FIELDS), "fields")
 #: The options that only apply to files, not to lists of records.
-FILE_OPTIONS = ("format", "encoding", "clean_pages")
+FILE_OPTIONS = ("format", "encoding", "clean_pages", "max_file_bytes", "max_record_chars")

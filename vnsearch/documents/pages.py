@@ -39,6 +39,9 @@ _TOOL = (
     r"(?:print|e-?mail|aa|a\+|a-|share|tweet|in bài|bản in|gửi email|gửi bài|chia sẻ|lưu tin"
     r"|facebook|zalo|twitter)"
 )
+# Furniture lines (toolbars, counters, buttons, cookie notices) are a few dozen characters; the
+# toolbar pattern, tried on a 40 MB line of "aa", took 3.4 GB, so longer lines are text.
+_FURNITURE_CHARS = 400
 _TOOLBAR = re.compile(rf"{_TOOL}(?:[\s|·/,•]*{_TOOL})*", re.I)
 _COUNTER = re.compile(COUNTER, re.I)
 _COOKIE = re.compile(
@@ -107,13 +110,15 @@ def _words(line: str) -> int:
 
 def _is_furniture(line: str) -> bool:
     """A page-furniture line: toolbar, counter, cookie notice, button, QR code, social prompt."""
+    if len(line) >= _FURNITURE_CHARS:
+        return bool(_QR.search(line))
     return bool(
         _TOOLBAR.fullmatch(line)
         or _COUNTER.fullmatch(line)
         or _BUTTON.fullmatch(line)
         or _SOCIAL.fullmatch(line)
         or _QR.search(line)
-        or (len(line) < 400 and _COOKIE.search(line))
+        or _COOKIE.search(line)
     )
 
 
