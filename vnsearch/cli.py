@@ -30,6 +30,7 @@ from vnsearch.errors import (
 )
 from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 from vnsearch.version import __version__
+from vnsearch.vietnamese.text import strip_controls
 
 __all__ = ["ProgressBar", "build_parser", "main"]
 
@@ -414,15 +415,15 @@ def _index_paths(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             bar.clear()
         index.close()  # after a failure "with" has already dropped the uncommitted writes
     rate = f", {added / seconds:,.0f} documents/s" if seconds > 0 and added else ""
-    print(f"indexed {added:,} documents ({characters:,} characters) into {folder} in {seconds:.1f} s{rate}", file=out)
+    print(f"indexed {added:,} documents ({characters:,} characters) into {strip_controls(str(folder))} in {seconds:.1f} s{rate}", file=out)
     if skipped:
         print(f"skipped {len(skipped):,} {'record' if len(skipped) == 1 else 'records'}:", file=out)
         for record in skipped[:_SKIPPED_SHOWN]:
-            print(f"  {record}", file=out)
+            print(f"  {strip_controls(str(record))}", file=out)
         if len(skipped) > _SKIPPED_SHOWN:
             print(f"  ... and {len(skipped) - _SKIPPED_SHOWN:,} more", file=out)
     if unindexed:
-        names = ", ".join(unindexed)
+        names = strip_controls(", ".join(unindexed))  # record keys come from the files
         example = next((n for n in unindexed if n.isidentifier() and n.islower()), "NAME")
         print(f"not kept (the index has no field for them): {names}; declare one with --field "
               f"{example}:stored (and --overwrite for an index already there)", file=out)
@@ -597,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args, out, err)
     except _UsageError as exc:
-        print(f"vnsearch {command}: error: {exc}", file=err)
+        print(f"vnsearch {command}: error: {strip_controls(str(exc))}", file=err)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if debug:
@@ -611,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (VnsearchError, OSError) as exc:
         if debug:
             traceback.print_exc(file=err)
-        message = one_line(exc)
+        message = strip_controls(one_line(exc))  # a file name or query may carry ESC or U+202E
         hint = _hint(exc, command)
         print(f"vnsearch {command}: error: {message}" + (f"; {hint}" if hint else ""), file=err)
         return EXIT_ERROR
