@@ -297,6 +297,12 @@ def test_python_dash_m(tmp_path):
     assert done.returncode == 0 and done.stdout.strip() == f"vnsearch {vnsearch.__version__}"
 
 
+def test_search_corpus_never_opens_an_index_folder(capsys, sample_index):
+    code, out, err = run(capsys, "search", "hai phong", "--corpus", sample_index)
+    assert code == 1 and out == ""
+    assert "holds a vnsearch index" in err and "--index DIR" in err
+
+
 def test_sample_corpus_copy_is_complete():
     # The wheel ships sample_corpus/*.txt; nothing else in that folder would be installed.
     assert {p.suffix for p in SAMPLE_CORPUS.iterdir()} == {".txt"}
