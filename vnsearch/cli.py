@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print one JSON object: total, suggestion, hits")
     search.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="highlight matches in colour: auto (on a terminal, unless NO_COLOR is set), always, never")
+    search.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bar while --corpus is first indexed (shown only on a terminal anyway)")
     _add_loader_options(search)
     _add_opensearch_options(search)
     search.set_defaults(run=_run_search)
@@ -456,7 +458,15 @@ def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             )
         index = Index.open(args.index)
     elif args.corpus is not None:
-        index = index_for(args.corpus, errors=args.errors, **loader)
+        # The first search of a corpus builds its cache: as long as 'vnsearch index', so the same bar.
+        bar = None
+        if args.progress and _is_terminal(err):
+            bar = ProgressBar(err, _input_bytes(Path(args.corpus), loader.get("format")), delay=_PROGRESS_DELAY)
+        try:
+            index = index_for(args.corpus, errors=args.errors, progress=bar, **loader)
+        finally:
+            if bar is not None:
+                bar.clear()
     else:
         index = index_for(None, errors=args.errors, **loader)
     results = index.search(args.query, limit=args.limit, page=args.page, fields=args.fields, sort=args.sort)

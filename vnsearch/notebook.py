@@ -31,14 +31,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnsearch.documents.loading import walk
 from vnsearch.documents.options import FILE_OPTIONS, LOAD_OPTIONS, ErrorMode, LoadOptions
 from vnsearch.errors import CorpusIsIndexError, IndexNotFoundError, VnsearchError
-from vnsearch.index import META_FILE, Index
+from vnsearch.index import META_FILE, Index, Progress
 from vnsearch.version import __version__
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ def index_for(
     source: Any = None,
     *,
     index: str | os.PathLike[str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
     field_types: Mapping[str, str] | None = None,
     errors: ErrorMode = "strict",
     clean_pages: bool | None = None,
@@ -96,7 +97,8 @@ def index_for(
     """The index :func:`search` uses for ``source``: opened, cached or built as needed.
 
     ``clean_pages=None`` means on for the sample corpus (scraped news pages), else off;
-    ``index`` names an index folder to open instead of a source to read.
+    ``index`` names an index folder to open instead of a source to read; ``progress`` is
+    called as :meth:`vnsearch.Index.add_path` calls it while a corpus is indexed.
     """
     if index is not None:
         if source is not None or field_types is not None or clean_pages is not None or loader_options:
@@ -125,7 +127,7 @@ def index_for(
                 f"open it as an index (index=DIR in Python, --index DIR on the command line), "
                 f"or remove {META_FILE} to read the folder as documents"
             )
-        return _corpus_index(path, field_types or {}, errors, loader_options)
+        return _corpus_index(path, field_types or {}, errors, loader_options, progress)
     if isinstance(source, (Mapping, bytes)) or not isinstance(source, Iterable):
         raise TypeError(
             f"source must be an index folder, a corpus path or a list of dicts or Documents, "
@@ -233,7 +235,11 @@ def _fingerprint(records: Iterable[Any]) -> str:
 
 
 def _corpus_index(
-    path: Path, field_types: Mapping[str, str], errors: ErrorMode, loader_options: Mapping[str, Any]
+    path: Path,
+    field_types: Mapping[str, str],
+    errors: ErrorMode,
+    loader_options: Mapping[str, Any],
+    progress: Callable[[Progress], None] | None = None,
 ) -> Index:
     settings = {
         "path": str(path),
@@ -244,10 +250,12 @@ def _corpus_index(
     }
     key = _digest(json.dumps(settings, sort_keys=True, ensure_ascii=False))[:16]
     stamp, _ = _snapshot(path)
-    return _cached(("corpus", key), stamp, lambda: _cached_build(path, key, settings))
+    return _cached(("corpus", key), stamp, lambda: _cached_build(path, key, settings, progress))
 
 
-def _cached_build(path: Path, key: str, settings: Mapping[str, Any]) -> Index:
+def _cached_build(
+    path: Path, key: str, settings: Mapping[str, Any], progress: Callable[[Progress], None] | None = None
+) -> Index:
     """The cached index of ``path`` as its files are now, built first if need be.
 
     A build is kept only if no file changed while it ran (same size, times and inode before and
@@ -265,7 +273,7 @@ def _cached_build(path: Path, key: str, settings: Mapping[str, Any]) -> Index:
             else:
                 _remove_stale(home, keep=final)
                 return index
-        if _build(path, home, stamp, settings, before):
+        if _build(path, home, stamp, settings, before, progress):
             _remove_stale(home, keep=final)
             return Index.open(final)
     raise VnsearchError(
@@ -274,14 +282,21 @@ def _cached_build(path: Path, key: str, settings: Mapping[str, Any]) -> Index:
     )
 
 
-def _build(path: Path, home: Path, stamp: str, settings: Mapping[str, Any], before: tuple[Any, ...]) -> bool:
+def _build(
+    path: Path,
+    home: Path,
+    stamp: str,
+    settings: Mapping[str, Any],
+    before: tuple[Any, ...],
+    progress: Callable[[Progress], None] | None,
+) -> bool:
     """Build the index of ``path`` into ``home/stamp``; False if a file changed meanwhile."""
     final = home / stamp
     home.mkdir(parents=True, exist_ok=True)
     building = home / f".build-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         index = Index.create(building, settings["fields"])
-        report = index.add_path(path, errors=settings["errors"], **settings["loader"])
+        report = index.add_path(path, errors=settings["errors"], progress=progress, **settings["loader"])
         index.close()
         if _signatures(path) != before:
             return False  # what was read may mix two states of a file: not a snapshot
