@@ -286,7 +286,7 @@ def _controls_except(keep: str) -> re.Pattern[str]:
 
 
 def strip_controls(text: str, keep: str = "") -> str:
-    """``text`` for display: each control or bidi character becomes a space, except those in
+    r"""``text`` for display: each control or bidi character becomes a space, except those in
     ``keep`` (say ``"\t"`` or ``"\n"``), so the text keeps its length and its words stay apart.
 
     >>> strip_controls("a\x1b[2Jb\u202ec\x9bd")
