@@ -30,6 +30,7 @@ from vnsearch.errors import (
 )
 from vnsearch.settings import DEFAULT_SERVER_SETTINGS
 from vnsearch.version import __version__
+from vnsearch.vietnamese.text import strip_controls
 
 __all__ = ["ProgressBar", "build_parser", "main"]
 
@@ -188,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print one JSON object: total, suggestion, hits")
     search.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="highlight matches in colour: auto (on a terminal, unless NO_COLOR is set), always, never")
+    search.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bar while --corpus is first indexed (shown only on a terminal anyway)")
     _add_loader_options(search)
     _add_opensearch_options(search)
     search.set_defaults(run=_run_search)
@@ -443,15 +446,15 @@ def _index_paths(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             bar.clear()
         index.close()  # after a failure "with" has already dropped the uncommitted writes
     rate = f", {added / seconds:,.0f} documents/s" if seconds > 0 and added else ""
-    print(f"indexed {added:,} documents ({characters:,} characters) into {folder} in {seconds:.1f} s{rate}", file=out)
+    print(f"indexed {added:,} documents ({characters:,} characters) into {strip_controls(str(folder))} in {seconds:.1f} s{rate}", file=out)
     if skipped:
         print(f"skipped {len(skipped):,} {'record' if len(skipped) == 1 else 'records'}:", file=out)
         for record in skipped[:_SKIPPED_SHOWN]:
-            print(f"  {record}", file=out)
+            print(f"  {strip_controls(str(record))}", file=out)
         if len(skipped) > _SKIPPED_SHOWN:
             print(f"  ... and {len(skipped) - _SKIPPED_SHOWN:,} more", file=out)
     if unindexed:
-        names = ", ".join(unindexed)
+        names = strip_controls(", ".join(unindexed))  # record keys come from the files
         example = next((n for n in unindexed if n.isidentifier() and n.islower()), "NAME")
         print(f"not kept (the index has no field for them): {names}; declare one with --field "
               f"{example}:stored (and --overwrite for an index already there)", file=out)
@@ -484,7 +487,15 @@ def _run_search(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             )
         index = Index.open(args.index)
     elif args.corpus is not None:
-        index = index_for(args.corpus, errors=args.errors, **loader)
+        # The first search of a corpus builds its cache: as long as 'vnsearch index', so the same bar.
+        bar = None
+        if args.progress and _is_terminal(err):
+            bar = ProgressBar(err, _input_bytes(Path(args.corpus), loader.get("format")), delay=_PROGRESS_DELAY)
+        try:
+            index = index_for(args.corpus, errors=args.errors, progress=bar, **loader)
+        finally:
+            if bar is not None:
+                bar.clear()
     else:
         index = index_for(None, errors=args.errors, **loader)
     results = index.search(args.query, limit=args.limit, page=args.page, fields=args.fields, sort=args.sort)
@@ -626,7 +637,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args, out, err)
     except _UsageError as exc:
-        print(f"vnsearch {command}: error: {exc}", file=err)
+        print(f"vnsearch {command}: error: {strip_controls(str(exc))}", file=err)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if debug:
@@ -640,7 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (VnsearchError, OSError) as exc:
         if debug:
             traceback.print_exc(file=err)
-        message = one_line(exc)
+        message = strip_controls(one_line(exc))  # a file name or query may carry ESC or U+202E
         hint = _hint(exc, command)
         print(f"vnsearch {command}: error: {message}" + (f"; {hint}" if hint else ""), file=err)
         return EXIT_ERROR

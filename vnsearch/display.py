@@ -10,6 +10,8 @@ import html
 import re
 from typing import TYPE_CHECKING, Literal
 
+from vnsearch.vietnamese.text import strip_controls
+
 if TYPE_CHECKING:
     from vnsearch.highlight import Snippet
     from vnsearch.results import Hit, Results
@@ -18,7 +20,6 @@ __all__ = ["results_html", "results_text", "summary"]
 
 TextStyle = Literal["brackets", "plain", "ansi"]
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _BOLD, _DIM, _CYAN, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _SAFE_URL_RE = re.compile(r"https?://", re.IGNORECASE)
 
@@ -49,24 +50,30 @@ _CSS = """
 def summary(results: Results) -> str:
     """One line: how many results, which of them are shown, the query and the time taken."""
     ms = f"{results.seconds * 1000:.0f} ms"
+    query = _clean(results.query)
     if results.total == 0:
-        return f"No results for {results.query!r} ({ms})"
+        return f"No results for {query!r} ({ms})"
     noun = "result" if results.total == 1 else "results"
     if not len(results):
-        return f"No results on page {results.page} of {results.pages}: {results.total} {noun} for {results.query!r} ({ms})"
+        return f"No results on page {results.page} of {results.pages}: {results.total} {noun} for {query!r} ({ms})"
     if len(results) < results.total:
         first = (results.offset or 0) + 1
         shown = f"{first}–{first + len(results) - 1}"
         return (
-            f"{noun.capitalize()} {shown} of {results.total} for {results.query!r} "
+            f"{noun.capitalize()} {shown} of {results.total} for {query!r} "
             f"(page {results.page} of {results.pages}, {ms})"
         )
-    return f"{results.total} {noun} for {results.query!r} ({ms})"
+    return f"{results.total} {noun} for {query!r} ({ms})"
 
 
 def _clean(text: str) -> str:
     # Document text must not drive the terminal; line breaks would break the layout.
-    return _CONTROL_RE.sub(" ", text)
+    return strip_controls(text)
+
+
+def _escape(text: str) -> str:
+    # Escaped for HTML, and without controls a reader could copy into a terminal.
+    return html.escape(strip_controls(text), quote=True)
 
 
 def _snippet_text(snippet: Snippet, style: TextStyle) -> str:
@@ -117,10 +124,10 @@ def _title_html(hit: Hit) -> str:
     if hit.title_snippet is not None and hit.title:
         title = hit.title_snippet.to_html()
     else:
-        title = html.escape(hit.title or hit.id)
+        title = _escape(hit.title or hit.id)
     # Only web links: a javascript: URL from a document must not become clickable.
     if hit.url and _SAFE_URL_RE.match(hit.url):
-        url = html.escape(hit.url, quote=True)
+        url = _escape(hit.url)
         return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{title}</a>'
     return title
 
@@ -131,11 +138,11 @@ def results_html(results: Results) -> str:
     Document text is escaped; the only tags from the documents' side are vnsearch's <mark>.
     """
     parts = [f'<div class="vnsearch-results"><style>{_CSS}</style>']
-    parts.append(f'<p class="vs-summary">{html.escape(summary(results))}</p>')
+    parts.append(f'<p class="vs-summary">{_escape(summary(results))}</p>')
     if results.suggestion:
-        parts.append(f'<p class="vs-suggest">Did you mean <b>{html.escape(results.suggestion)}</b>?</p>')
+        parts.append(f'<p class="vs-suggest">Did you mean <b>{_escape(results.suggestion)}</b>?</p>')
     for note in results.ignored:
-        parts.append(f'<p class="vs-note">Note: ignored {html.escape(note)}</p>')
+        parts.append(f'<p class="vs-note">Note: ignored {_escape(note)}</p>')
     if len(results):
         parts.append(
             '<table class="vs-table"><thead><tr><th class="vs-rank">#</th><th>document</th><th class="vs-date">date</th>'
@@ -147,7 +154,7 @@ def results_html(results: Results) -> str:
             parts.append(
                 f'<tr><td class="vs-rank">{hit.rank}</td>'
                 f'<td><div class="vs-title">{_title_html(hit)}</div>'
-                f'<div class="vs-id">{html.escape(hit.id)}</div>{snippets}</td>'
+                f'<div class="vs-id">{_escape(hit.id)}</div>{snippets}</td>'
                 f'<td class="vs-date">{date}</td>'
                 f'<td class="vs-score">{hit.score:.2f}</td></tr>'
             )

@@ -12,6 +12,7 @@ __all__ = [
     "IndexVersionError",
     "IndexCorruptError",
     "IndexFileMissingError",
+    "CorpusIsIndexError",
     "QuerySyntaxError",
     "SchemaError",
     "one_line",
@@ -64,6 +65,10 @@ class IndexCorruptError(IndexVersionError):
 class IndexFileMissingError(IndexCorruptError):
     """A file the commit being read lists is gone: damage, or a writer's commit that just
     replaced that commit (opening again reads the new one)."""
+
+
+class CorpusIsIndexError(VnsearchError, ValueError):
+    """A folder given as documents holds a vnsearch index: open it by name as an index instead."""
 
 
 class SchemaError(VnsearchError, ValueError):

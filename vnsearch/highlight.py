@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 
 from vnsearch.vietnamese import text as _text
 from vnsearch.vietnamese.pieces import PART_RE
+from vnsearch.vietnamese.text import strip_controls
 from vnsearch.vietnamese.units import MAX_TOKEN_CHARS, units
 
 __all__ = ["Snippet", "find_spans", "make_snippets", "lead_snippet", "whole_snippet"]
@@ -71,7 +72,7 @@ class Snippet:
         >>> Snippet("Hải Phòng", ((0, 9),)).to_html(pre='<em class="hl">', post="</em>")
         '<em class="hl">Hải Phòng</em>'
         """
-        return self._render(f"<{tag}>" if pre is None else pre, f"</{tag}>" if post is None else post, html.escape)
+        return self._render(f"<{tag}>" if pre is None else pre, f"</{tag}>" if post is None else post, _html)
 
     def to_text(self, before: str = "", after: str = "") -> str:
         """Plain text; ``before``/``after`` wrap each match (nothing by default)."""
@@ -79,24 +80,20 @@ class Snippet:
 
     def to_ansi(self) -> str:
         """Text for a terminal, matches in bold yellow."""
-        return self._render(_ANSI_MARK, _ANSI_RESET, _no_controls)
+        return self._render(_ANSI_MARK, _ANSI_RESET, _plain)
 
     def __str__(self) -> str:
         return self.to_text()
 
 
 def _plain(text: str) -> str:
-    return _no_controls(text)
+    # Tabs are layout; every other control or bidi character would drive the reader's terminal.
+    return strip_controls(text, keep="\t")
 
 
-# What must not reach a terminal or a reader from a document: C0 controls (but tab), DEL, C1
-# controls (CSI is 0x9b) and the bidi overrides and isolates that reorder what is shown.
-_CONTROLS_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _no_controls(text: str) -> str:
-    # Each becomes a space: the text keeps its length and its words stay apart.
-    return _CONTROLS_RE.sub(" ", text)
+def _html(text: str) -> str:
+    # A control in HTML is not markup but still reaches whoever copies it to a terminal.
+    return html.escape(strip_controls(text, keep="\t"))
 
 
 # A word character the fold table leaves outside ASCII: the quick scan cannot read such text.

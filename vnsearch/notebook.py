@@ -2,9 +2,12 @@
 
 ``search(query, source)`` finds or builds an index for ``source`` and searches it:
 
-* an index folder is opened as it is;
+* an index folder is opened only when asked for by name, ``search(query, index=DIR)``: a
+  folder given as the source is always documents, even one that holds a ``vnsearch.json``
+  (a downloaded folder could carry one, and opening it would read an index its sender made);
 * a corpus file or folder is indexed on first use into a per-user cache and reused while its
-  files are unchanged (same names, sizes and modification times); any change rebuilds it;
+  files are unchanged (same names and sizes, and the same bytes where the times changed or were
+  kept, see :func:`_files_stamp`); any change rebuilds it;
 * a list of dicts or :class:`~vnsearch.documents.Document` objects is indexed in memory;
 * no source means the sample corpus that ships with vnsearch.
 
@@ -28,14 +31,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vnsearch.documents.loading import walk
 from vnsearch.documents.options import FILE_OPTIONS, LOAD_OPTIONS, ErrorMode, LoadOptions
-from vnsearch.errors import VnsearchError
-from vnsearch.index import META_FILE, Index
+from vnsearch.errors import CorpusIsIndexError, IndexNotFoundError, VnsearchError
+from vnsearch.index import META_FILE, Index, Progress
 from vnsearch.version import __version__
 
 if TYPE_CHECKING:
@@ -49,6 +52,9 @@ CACHE_ENV = "VNSEARCH_CACHE_DIR"
 SAMPLE_FIELDS: Mapping[str, str] = {"author": "text"}
 _MAX_OPEN = 8  # indexes kept open in this process
 _STALE_BUILD_SECONDS = 3600.0  # a temporary build folder this old belongs to a crashed run
+_BUILD_ATTEMPTS = 3  # builds tried while the files keep changing under them
+_HASH_CHUNK = 1 << 20  # bytes read at a time when hashing a corpus file
+_MAX_HASHES = 100_000  # file digests remembered in this process
 _SOURCE_FILE = "source.json"  # written beside the index: what it was built from, for people
 # The loader options search() takes from its keywords; fields= belongs to Index.search.
 _LOADER_OPTIONS = tuple(name for name in LOAD_OPTIONS if name != "fields")
@@ -57,9 +63,11 @@ _open: OrderedDict[tuple[str, str], tuple[str, Index]] = OrderedDict()
 _lock = threading.RLock()
 
 
-def search(query: str, source: Any = None, limit: int = 10, **options: Any) -> Results:
-    """Search ``source`` (an index folder, a corpus file or folder, a list of dicts or
-    Documents; the sample corpus when ``None``) and return the first ``limit`` hits.
+def search(
+    query: str, source: Any = None, limit: int = 10, *, index: str | os.PathLike[str] | None = None, **options: Any
+) -> Results:
+    """Search ``source`` (a corpus file or folder, a list of dicts or Documents; the sample
+    corpus when ``None``) or the index folder ``index``, and return the first ``limit`` hits.
 
     >>> results = search("hai phong")                                  # doctest: +SKIP
     >>> results[0].title                                               # doctest: +SKIP
@@ -73,13 +81,14 @@ def search(query: str, source: Any = None, limit: int = 10, **options: Any) -> R
     ``field_types`` (extra fields to declare, as for :meth:`vnsearch.Index.create`).
     """
     build = {name: options.pop(name) for name in (*_LOADER_OPTIONS, "field_types") if name in options}
-    index = index_for(source, **build)
-    return index.search(query, limit=limit, **options)
+    return index_for(source, index=index, **build).search(query, limit=limit, **options)
 
 
 def index_for(
     source: Any = None,
     *,
+    index: str | os.PathLike[str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
     field_types: Mapping[str, str] | None = None,
     errors: ErrorMode = "strict",
     clean_pages: bool | None = None,
@@ -87,8 +96,14 @@ def index_for(
 ) -> Index:
     """The index :func:`search` uses for ``source``: opened, cached or built as needed.
 
-    ``clean_pages=None`` means on for the sample corpus (scraped news pages), else off.
+    ``clean_pages=None`` means on for the sample corpus (scraped news pages), else off;
+    ``index`` names an index folder to open instead of a source to read; ``progress`` is
+    called as :meth:`vnsearch.Index.add_path` calls it while a corpus is indexed.
     """
+    if index is not None:
+        if source is not None or field_types is not None or clean_pages is not None or loader_options:
+            raise TypeError("index= opens an index as it is: no source and no loader options beside it")
+        return _index_folder(Path(index).expanduser().resolve(), index)
     if "fields" in loader_options:
         raise TypeError("unknown loader options: fields")  # search() gives fields= to Index.search
     if clean_pages is not None:
@@ -103,17 +118,29 @@ def index_for(
         loader_options.setdefault("clean_pages", True)  # its files are scraped news pages
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser().resolve()
-        if Index.exists(path):
-            return _cached(("index", str(path)), _meta_stamp(path), lambda: Index.open(path))
         if not path.exists():
-            raise VnsearchError(f"{source}: no such file or folder (expected an index, a corpus file or folder)")
-        return _corpus_index(path, field_types or {}, errors, loader_options)
+            raise VnsearchError(f"{source}: no such file or folder (expected a corpus file or folder)")
+        if Index.exists(path):
+            # A corpus is documents; an index is opened only when asked for by name.
+            raise CorpusIsIndexError(
+                f"{source} holds a vnsearch index ({META_FILE}) and a corpus is read as documents: "
+                f"open it as an index (index=DIR in Python, --index DIR on the command line), "
+                f"or remove {META_FILE} to read the folder as documents"
+            )
+        return _corpus_index(path, field_types or {}, errors, loader_options, progress)
     if isinstance(source, (Mapping, bytes)) or not isinstance(source, Iterable):
         raise TypeError(
             f"source must be an index folder, a corpus path or a list of dicts or Documents, "
             f"not {type(source).__name__}"
         )
     return _records_index(list(source), field_types or {}, errors, loader_options)
+
+
+def _index_folder(path: Path, named: Any) -> Index:
+    """The index at ``path``, opened once per process and reopened when it is rebuilt."""
+    if not Index.exists(path):
+        raise IndexNotFoundError(f"no index at {named}: build one with vnsearch.Index.create or 'vnsearch index'")
+    return _cached(("index", str(path)), _meta_stamp(path), lambda: Index.open(path))
 
 
 def sample_corpus() -> Path:
@@ -208,7 +235,11 @@ def _fingerprint(records: Iterable[Any]) -> str:
 
 
 def _corpus_index(
-    path: Path, field_types: Mapping[str, str], errors: ErrorMode, loader_options: Mapping[str, Any]
+    path: Path,
+    field_types: Mapping[str, str],
+    errors: ErrorMode,
+    loader_options: Mapping[str, Any],
+    progress: Callable[[Progress], None] | None = None,
 ) -> Index:
     settings = {
         "path": str(path),
@@ -218,28 +249,57 @@ def _corpus_index(
         "vnsearch": __version__,  # another version may analyse differently
     }
     key = _digest(json.dumps(settings, sort_keys=True, ensure_ascii=False))[:16]
-    stamp = _files_stamp(path)
-    return _cached(("corpus", key), stamp, lambda: _cached_build(path, key, stamp, settings))
+    stamp, _ = _snapshot(path)
+    return _cached(("corpus", key), stamp, lambda: _cached_build(path, key, settings, progress))
 
 
-def _cached_build(path: Path, key: str, stamp: str, settings: Mapping[str, Any]) -> Index:
-    """The cached index of ``path`` at ``stamp``, built first if need be."""
+def _cached_build(
+    path: Path, key: str, settings: Mapping[str, Any], progress: Callable[[Progress], None] | None = None
+) -> Index:
+    """The cached index of ``path`` as its files are now, built first if need be.
+
+    A build is kept only if no file changed while it ran (same size, times and inode before and
+    after), so a file being written is never half-indexed: the build is tried again instead.
+    """
     home = cache_dir() / f"{_slug(path.name)}-{key}"
-    final = home / stamp
-    if Index.exists(final):
-        try:
-            index = Index.open(final)
-        except VnsearchError:
-            shutil.rmtree(final, ignore_errors=True)  # damaged or from another version: rebuild
-        else:
+    for _ in range(_BUILD_ATTEMPTS):
+        stamp, before = _snapshot(path)
+        final = home / stamp
+        if Index.exists(final):
+            try:
+                index = Index.open(final)
+            except VnsearchError:
+                shutil.rmtree(final, ignore_errors=True)  # damaged or from another version: rebuild
+            else:
+                _remove_stale(home, keep=final)
+                return index
+        if _build(path, home, stamp, settings, before, progress):
             _remove_stale(home, keep=final)
-            return index
+            return Index.open(final)
+    raise VnsearchError(
+        f"{path}: the files kept changing while they were indexed ({_BUILD_ATTEMPTS} tries); "
+        "search again once they are written"
+    )
+
+
+def _build(
+    path: Path,
+    home: Path,
+    stamp: str,
+    settings: Mapping[str, Any],
+    before: tuple[Any, ...],
+    progress: Callable[[Progress], None] | None,
+) -> bool:
+    """Build the index of ``path`` into ``home/stamp``; False if a file changed meanwhile."""
+    final = home / stamp
     home.mkdir(parents=True, exist_ok=True)
     building = home / f".build-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         index = Index.create(building, settings["fields"])
-        report = index.add_path(path, errors=settings["errors"], **settings["loader"])
+        report = index.add_path(path, errors=settings["errors"], progress=progress, **settings["loader"])
         index.close()
+        if _signatures(path) != before:
+            return False  # what was read may mix two states of a file: not a snapshot
         about = {
             "source": str(path),
             "files": stamp,
@@ -255,6 +315,7 @@ def _cached_build(path: Path, key: str, stamp: str, settings: Mapping[str, Any])
 
         sync_tree(building)  # whole on disk before its name says it is the cache
         try:
+            # A new name per state of the files: readers of the previous state keep their folder.
             os.rename(building, final)
         except OSError:
             if not Index.exists(final):
@@ -265,8 +326,7 @@ def _cached_build(path: Path, key: str, stamp: str, settings: Mapping[str, Any])
     finally:
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)
-    _remove_stale(home, keep=final)
-    return Index.open(final)
+    return True
 
 
 def _remove_stale(home: Path, keep: Path) -> None:
@@ -284,21 +344,69 @@ def _remove_stale(home: Path, keep: Path) -> None:
         shutil.rmtree(entry, ignore_errors=True)
 
 
-def _files_stamp(path: Path) -> str:
-    """A digest of the names, sizes and modification times of the files under ``path``."""
-    digest = hashlib.sha256()
+def _files(path: Path) -> Iterable[tuple[Path, str]]:
+    """The files the loaders read under ``path`` (a file is its own), with their relative names."""
     if path.is_file():
-        stat = path.stat()
-        digest.update(f"{stat.st_size}\0{stat.st_mtime_ns}".encode())
-        return digest.hexdigest()[:16]
+        yield path, ""
+        return
     for file, _, rel in walk(path):  # the loaders' walk: the files they read, in their order
-        try:
-            stat = file.stat()
-        except OSError:
-            continue  # a broken link: the loader cannot read it either
-        line = f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
-        digest.update(line.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()[:16]
+        yield file, rel
+
+
+def _signature(file: Path) -> tuple[int, ...] | None:
+    # ctime changes on every write and cannot be set back by os.utime, unlike mtime.
+    try:
+        stat = file.stat()
+    except OSError:
+        return None  # a broken link: the loader cannot read it either
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _signatures(path: Path) -> tuple[Any, ...]:
+    """What says cheaply whether any file under ``path`` changed: names, sizes, times, inodes."""
+    return tuple((rel, _signature(file)) for file, rel in _files(path))
+
+
+def _snapshot(path: Path) -> tuple[str, tuple[Any, ...]]:
+    """A digest of the names and bytes of the files under ``path``, and their signatures.
+
+    Each file's bytes are hashed once per signature in this process, so a repeated search only
+    stats its files; a same-size edit whose modification time was put back is still seen.
+    """
+    digest = hashlib.sha256()
+    signatures = []
+    for file, rel in _files(path):
+        signature = _signature(file)
+        signatures.append((rel, signature))
+        if signature is None:
+            continue
+        content = _content_digest(file, signature)
+        digest.update(f"{rel}\0{content}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:16], tuple(signatures)
+
+
+_hashes: dict[tuple[str, tuple[int, ...]], str] = {}
+
+
+def _content_digest(file: Path, signature: tuple[int, ...]) -> str:
+    key = (str(file), signature)
+    with _lock:
+        known = _hashes.get(key)
+    if known is not None:
+        return known
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        with open(file, "rb") as stream:
+            while chunk := stream.read(_HASH_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return "unreadable"  # the loader reports it; the key must still be made
+    value = digest.hexdigest()
+    with _lock:
+        if len(_hashes) >= _MAX_HASHES:
+            _hashes.clear()
+        _hashes[key] = value
+    return value
 
 
 def _digest(*parts: str) -> str:

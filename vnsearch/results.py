@@ -13,6 +13,7 @@ from vnsearch import display
 from vnsearch.errors import VnsearchError
 from vnsearch.highlight import Snippet
 from vnsearch.schema import RESERVED_NAMES
+from vnsearch.vietnamese.text import strip_controls
 
 __all__ = ["Hit", "Results", "HIGHLIGHT_TAGS"]
 
@@ -54,14 +55,14 @@ class Hit:
         """
         pre, post = highlight_tags
         data: dict[str, Any] = {
-            "id": self.id,
+            "id": strip_controls(self.id),
             "rank": self.rank,
             "score": round(self.score, 4),
-            "title": self.title,
+            "title": _plain(self.title),
             **({"title_html": self.title_snippet.to_html(pre=pre, post=post)} if self.title_snippet else {}),
             "date": self.date.isoformat() if self.date else None,
-            "url": self.url,
-            "tags": list(self.tags),
+            "url": _plain(self.url),
+            "tags": [_plain(tag) for tag in self.tags],
             "snippets": [s.to_html(pre=pre, post=post) for s in self.snippets],
         }
         for key, value in self.fields.items():
@@ -73,7 +74,16 @@ class Hit:
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, _dt.datetime) else value
+    # For display and JSON: what the index stores keeps its controls, what is shown does not.
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return strip_controls(value, keep="\n\t")
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {strip_controls(str(key)): _plain(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -121,16 +131,19 @@ class Results:
     def to_json_dict(self) -> dict[str, Any]:
         """Plain data for JSON: the paging, the time taken in milliseconds, facets and hits."""
         return {
-            "query": self.query,
+            "query": strip_controls(self.query),
             "total": self.total,
             "page": self.page,
             "pages": self.pages,
             "limit": self.limit,
             "offset": self.offset,
             "milliseconds": round(self.seconds * 1000, 1),
-            "suggestion": self.suggestion,
-            "ignored": list(self.ignored),
-            "facets": {name: dict(counts) for name, counts in self.facets.items()},
+            "suggestion": _plain(self.suggestion),
+            "ignored": [strip_controls(note) for note in self.ignored],
+            "facets": {
+                strip_controls(name): {_plain(value): n for value, n in counts.items()}
+                for name, counts in self.facets.items()
+            },
             "hits": self.to_dicts(),
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -170,6 +171,27 @@ def test_progress_bar_on_a_terminal(capsys, tmp_path, monkeypatch):
     assert "indexed 5 documents" in out
 
 
+def test_first_search_of_a_corpus_shows_progress(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "_PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr("vnsearch.index._PROGRESS_EVERY", 0.0)
+    args = ("search", "hai phong", "--corpus", SAMPLE_CORPUS, "--color", "never")
+    code, out, err = run(capsys, *args)
+    assert code == 0 and err == ""  # stderr is not a terminal here: silent
+    notebook.clear()
+    shutil.rmtree(notebook.cache_dir())
+    monkeypatch.setattr(cli, "_is_terminal", lambda stream: True)
+    code, out, err = run(capsys, *args, "--no-progress")
+    assert code == 0 and err == ""
+    notebook.clear()
+    shutil.rmtree(notebook.cache_dir())
+    code, out, err = run(capsys, *args)
+    assert code == 0 and "Hải Phòng" in out
+    assert "indexing [" in err and "docs/s" in err
+    assert err.endswith("\r\x1b[K")  # cleared before the results
+    code, out, err = run(capsys, *args)
+    assert code == 0 and err == ""  # the cache is built: nothing to show
+
+
 def test_progress_bar_line():
     stream = io.StringIO()
     bar = cli.ProgressBar(stream, total_bytes=3000, delay=0.0)
@@ -309,6 +331,12 @@ def test_python_dash_m(tmp_path):
         [sys.executable, "-m", "vnsearch", "--version"], capture_output=True, text=True, cwd=tmp_path, check=False
     )
     assert done.returncode == 0 and done.stdout.strip() == f"vnsearch {vnsearch.__version__}"
+
+
+def test_search_corpus_never_opens_an_index_folder(capsys, sample_index):
+    code, out, err = run(capsys, "search", "hai phong", "--corpus", sample_index)
+    assert code == 1 and out == ""
+    assert "holds a vnsearch index" in err and "--index DIR" in err
 
 
 def test_sample_corpus_copy_is_complete():

@@ -143,10 +143,28 @@ def test_index_folder_source_sees_new_commits(cache, tmp_path):
     folder = tmp_path / "ix"
     index = Index.create(folder)
     index.add([{"id": "1", "body": "Hải Phòng"}])
-    assert vnsearch.search("hai phong", str(folder)).total == 1
+    assert vnsearch.search("hai phong", index=str(folder)).total == 1
     index.add([{"id": "2", "body": "Hải Phòng mùa mưa"}])
-    assert vnsearch.search("hai phong", folder).total == 2
+    assert vnsearch.search("hai phong", index=folder).total == 2
     index.close()
+
+
+def test_a_folder_holding_vnsearch_json_is_never_opened_as_a_source(cache, tmp_path, monkeypatch):
+    folder = tmp_path / "downloaded"
+    Index.create(folder).close()  # as if the folder of documents came with an index in it
+    (folder / "a.txt").write_text("Hải Phòng\nBài về Hải Phòng.", encoding="utf-8")
+    opened: list[object] = []
+    real_open = Index.open
+    monkeypatch.setattr(Index, "open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    with pytest.raises(vnsearch.CorpusIsIndexError, match="index=DIR"):
+        vnsearch.search("hai phong", folder)
+    assert opened == []
+    monkeypatch.undo()
+    monkeypatch.setenv(notebook.CACHE_ENV, str(cache))
+    with pytest.raises(TypeError, match="no source"):
+        vnsearch.search("hai phong", folder, index=folder)
+    with pytest.raises(vnsearch.IndexNotFoundError, match="no index at"):
+        vnsearch.search("hai phong", index=tmp_path / "nowhere")
 
 
 def test_index_object_source_is_used_as_is(memory_index):
@@ -373,3 +391,92 @@ def test_example_notebook_runs_top_to_bottom(cache, tmp_path, monkeypatch):
         exec(compile(source, f"quickstart.ipynb cell {number}", "exec"), namespace)  # noqa: S102 - our own notebook
     assert isinstance(namespace["results"], vnsearch.Results)
     assert re.search(r"vnsearch\.search\(", "\n".join(code))
+
+
+# -- the cache is keyed by content, built from a snapshot -------------------------------------
+
+
+def _news(folder: Path, word: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    file = folder / "news.jsonl"
+    file.write_text(json.dumps({"id": "a", "body": f"Tin {word} hôm nay"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    return file
+
+
+def test_a_same_size_edit_with_the_mtime_put_back_is_seen(cache, tmp_path, creations):
+    file = _news(tmp_path / "docs", "mưa")
+    assert vnsearch.search("mua", tmp_path / "docs").total == 1
+    before = file.stat()
+    _news(tmp_path / "docs", "gió")  # "gió" and "mưa" have the same length in UTF-8
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert file.stat().st_size == before.st_size and file.stat().st_mtime_ns == before.st_mtime_ns
+    assert vnsearch.search("gio", tmp_path / "docs").total == 1  # in the same process
+    assert vnsearch.search("mua", tmp_path / "docs").total == 0
+    notebook.clear()
+    notebook._hashes.clear()  # as a new process would: only the disk cache is left
+    assert vnsearch.search("gio", tmp_path / "docs").total == 1
+    assert len(creations) == 2
+
+
+def test_a_file_written_during_the_build_is_not_half_indexed(cache, tmp_path, monkeypatch, creations):
+    file = _news(tmp_path / "docs", "mưa")
+    real_add_path = Index.add_path
+    calls: list[int] = []
+
+    def add_then_edit(self, *args, **kwargs):
+        report = real_add_path(self, *args, **kwargs)
+        if not calls:  # the writer finishes just after the first build read the file
+            _news(tmp_path / "docs", "bão lớn")
+        calls.append(1)
+        return report
+
+    monkeypatch.setattr(Index, "add_path", add_then_edit)
+    assert vnsearch.search("bao lon", tmp_path / "docs").total == 1  # the second build read it whole
+    assert vnsearch.search("mua", tmp_path / "docs").total == 0
+    assert len(calls) == 2 and len(_stamp_folders(cache)) == 1
+    assert file.read_text(encoding="utf-8").count("bão lớn") == 1
+
+
+def test_files_that_keep_changing_end_in_a_clear_error(cache, tmp_path, monkeypatch):
+    _news(tmp_path / "docs", "mưa")
+    real_add_path = Index.add_path
+    words = iter(["gió", "bão", "lũ", "nắng"])
+
+    def add_then_edit(self, *args, **kwargs):
+        report = real_add_path(self, *args, **kwargs)
+        _news(tmp_path / "docs", next(words))
+        return report
+
+    monkeypatch.setattr(Index, "add_path", add_then_edit)
+    with pytest.raises(vnsearch.VnsearchError, match="kept changing while they were indexed"):
+        vnsearch.search("mua", tmp_path / "docs")
+    assert _stamp_folders(cache) == []
+
+
+def test_a_reader_never_sees_an_empty_index_during_a_swap(cache, tmp_path):
+    import threading
+
+    _news(tmp_path / "docs", "mưa 0")
+    totals: list[int] = []
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                totals.append(vnsearch.search("tin", tmp_path / "docs").total)
+            except BaseException as exc:  # noqa: BLE001 - any failure is the finding
+                failures.append(exc)
+                return
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for n in range(1, 6):
+            _news(tmp_path / "docs", f"mưa {n}")
+            assert vnsearch.search(f"mua {n}", tmp_path / "docs").total == 1
+    finally:
+        stop.set()
+        thread.join()
+    assert failures == []
+    assert totals and set(totals) == {1}

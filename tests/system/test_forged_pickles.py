@@ -144,7 +144,7 @@ def _exercise(path: Path) -> list[BaseException]:
         lambda: vnsearch.Index.open(path).search("chợ phiên", limit=5).to_dicts(),
         lambda: vnsearch.Index.open(path).search('"rau ra chợ"', limit=5).to_dicts(),
         lambda: vnsearch.Index.open(path).stats(),
-        lambda: vnsearch.search("sáng sớm", str(path)).to_dicts(),
+        lambda: vnsearch.search("sáng sớm", index=str(path)).to_dicts(),
     ]
     for action in actions:
         try:

@@ -32,6 +32,8 @@ __all__ = [
     "OLD_TO_NEW",
     "NEW_TO_OLD",
     "FOLD_TABLE",
+    "CONTROL_CHARS",
+    "strip_controls",
 ]
 
 # Look-alikes of the capital D with stroke: Icelandic eth and African D.
@@ -265,3 +267,31 @@ def has_diacritics(text: str) -> bool:
     """
     return text.translate(_FOLD_TABLE_CASED) != text
 
+
+
+#: What must never reach a terminal, a JSON reader or a page from a document, a file name or a
+#: query: C0 controls, DEL, C1 controls (CSI is U+009B), the bidi embeddings, overrides and
+#: isolates, and the marks (LRM, RLM, ALM) that can reorder what is shown around them.
+CONTROL_CHARS = (
+    "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+)
+_CONTROL_CLASS = f"[{CONTROL_CHARS}]"
+
+
+@functools.lru_cache(maxsize=8)
+def _controls_except(keep: str) -> re.Pattern[str]:
+    # One pattern per set of kept characters ("\t" for snippets, "\n\t" for listings).
+    kept = "".join(re.escape(c) for c in keep)
+    return re.compile(f"(?![{kept}]){_CONTROL_CLASS}" if kept else _CONTROL_CLASS)
+
+
+def strip_controls(text: str, keep: str = "") -> str:
+    r"""``text`` for display: each control or bidi character becomes a space, except those in
+    ``keep`` (say ``"\t"`` or ``"\n"``), so the text keeps its length and its words stay apart.
+
+    >>> strip_controls("a\x1b[2Jb\u202ec\x9bd")
+    'a [2Jb c d'
+    >>> strip_controls("one\ntwo\tthree", keep="\n")
+    'one\ntwo three'
+    """
+    return _controls_except(keep).sub(" ", text)
