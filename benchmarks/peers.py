@@ -9,12 +9,16 @@ with or without diacritics ("folding"):
   text folded with :func:`unidecode.unidecode` plus ``lower()``;
 * bm25s (its default parameters, ``method="lucene"``) on lower-cased
   syllables, and on unidecode-folded syllables;
+* tantivy (through tantivy-py; BM25, k1 1.2, b 0.75) with its ``default``
+  analyzer (simple tokenizer, long tokens removed, lower case), and the same
+  followed by its ``ascii_fold`` filter;
 * Whoosh's ``StandardAnalyzer``, alone and followed by
   ``CharsetFilter(accent_map)``.
 
-The optional dependencies (``bm25s``, ``unidecode``) come with the project's
-``bench`` extra; ``sqlite3`` is in the standard library and Whoosh is a
-dependency of vnsearch itself.
+The optional dependencies (``bm25s``, ``unidecode``, ``tantivy``) come with
+the project's ``bench`` extra; ``sqlite3`` is in the standard library and
+Whoosh is a dependency of vnsearch itself.  tantivy is optional even there:
+without it its two peers are left out, and the report says so.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ __all__ = [
     "PEERS",
     "Bm25sEngine",
     "Fts5Engine",
+    "TantivyEngine",
     "WhooshEngine",
     "fold_unidecode",
     "missing_peer_modules",
@@ -171,6 +176,56 @@ class Bm25sEngine:
         ]
 
 
+class TantivyEngine:
+    """tantivy in a RAM index with one text field, ranked by its BM25.
+
+    ``fold`` adds tantivy's ``ascii_fold`` filter (Lucene's ASCIIFoldingFilter,
+    which also maps ``đ`` to ``d``) to the ``default`` analyzer; queries are
+    an OR of the terms that analyzer makes of the question.
+    """
+
+    def __init__(self, name: str, fold: bool = False) -> None:
+        self.name = name
+        self._fold = fold
+        self._index: Any = None
+        self._searcher: Any = None
+        self._analyzer: Any = None
+        self._schema: Any = None
+
+    def index(self, docs: Sequence[Doc]) -> None:
+        import tantivy
+
+        builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        builder = builder.filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+        if self._fold:
+            builder = builder.filter(tantivy.Filter.ascii_fold())
+        self._analyzer = builder.build()
+        schema = tantivy.SchemaBuilder()
+        schema.add_unsigned_field("n", stored=True)
+        schema.add_text_field("body", tokenizer_name="peer", index_option="freq")
+        self._schema = schema.build()
+        self._index = tantivy.Index(self._schema)
+        self._index.register_tokenizer("peer", self._analyzer)
+        writer = self._index.writer(heap_size=100_000_000, num_threads=1)
+        self._ids = [doc.id for doc in docs]
+        for n, doc in enumerate(docs):
+            writer.add_document(tantivy.Document(n=n, body=doc.full_text))
+        writer.commit()
+        writer.wait_merging_threads()
+        self._index.reload()
+        self._searcher = self._index.searcher()
+
+    def search(self, query: str, k: int) -> list[str]:
+        import tantivy
+
+        terms = dict.fromkeys(self._analyzer.analyze(query))
+        if not terms:
+            return []
+        clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)) for t in terms]
+        hits = self._searcher.search(tantivy.Query.boolean_query(clauses), limit=k).hits
+        return [self._ids[self._searcher.doc(address)["n"][0]] for _, address in hits]
+
+
 class WhooshEngine:
     """Whoosh (BM25F, its default scoring) in a RAM index with one text field.
 
@@ -219,17 +274,31 @@ def _standard_accent_analyzer() -> Any:
 
 
 def missing_peer_modules() -> list[str]:
-    """Names of the modules the peers need that are not installed."""
+    """Names of the modules the peers need that are not installed (tantivy is optional)."""
     needed = ("bm25s", "unidecode", "whoosh")
     return [name for name in needed if importlib.util.find_spec(name) is None]
 
 
-#: Factories for the peers, in report order.
-PEERS: tuple[Callable[[], Engine], ...] = (
-    lambda: Fts5Engine("fts5 unicode61 rd2"),
-    lambda: Fts5Engine("fts5 unidecode", tokenize="unicode61", fold=fold_unidecode),
-    lambda: Bm25sEngine("bm25s syllables"),
-    lambda: Bm25sEngine("bm25s unidecode", tokenize=lambda text: syllables(fold_unidecode(text))),
-    lambda: WhooshEngine("whoosh standard", _standard_analyzer),
-    lambda: WhooshEngine("whoosh standard+accent_map", _standard_accent_analyzer),
+def has_tantivy() -> bool:
+    """Whether tantivy-py is installed (its peers run only then)."""
+    return importlib.util.find_spec("tantivy") is not None
+
+
+#: Factories for the peers, in report order: (name, needs tantivy, factory).
+PEER_FACTORIES: tuple[tuple[str, bool, Callable[[], Engine]], ...] = (
+    ("fts5 unicode61 rd2", False, lambda: Fts5Engine("fts5 unicode61 rd2")),
+    ("fts5 unidecode", False, lambda: Fts5Engine("fts5 unidecode", tokenize="unicode61", fold=fold_unidecode)),
+    ("bm25s syllables", False, lambda: Bm25sEngine("bm25s syllables")),
+    ("bm25s unidecode", False,
+     lambda: Bm25sEngine("bm25s unidecode", tokenize=lambda text: syllables(fold_unidecode(text)))),
+    ("tantivy default", True, lambda: TantivyEngine("tantivy default")),
+    ("tantivy ascii_fold", True, lambda: TantivyEngine("tantivy ascii_fold", fold=True)),
+    ("whoosh standard", False, lambda: WhooshEngine("whoosh standard", _standard_analyzer)),
+    ("whoosh standard+accent_map", False,
+     lambda: WhooshEngine("whoosh standard+accent_map", _standard_accent_analyzer)),
+)
+
+#: The factories of the peers that can run here.
+PEERS: tuple[Callable[[], Engine], ...] = tuple(
+    make for _, tantivy, make in PEER_FACTORIES if not tantivy or has_tantivy()
 )

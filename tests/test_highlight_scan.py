@@ -78,3 +78,12 @@ def test_same_spans_on_generated_text(parts, data):
     exact = set(chosen) if data.draw(st.booleans()) else set()
     folded = {fold(t) for t in chosen}
     assert hl.find_spans(text, exact, folded) == everywhere(text, exact, folded)
+
+
+def test_highlighting_looks_only_as_far_as_max_analyzed_chars():
+    from vnsearch.highlight import MAX_ANALYZED_CHARS, find_spans
+
+    filler = "x " * (MAX_ANALYZED_CHARS // 2)
+    text = "Hải Phòng " + filler + "Hải Phòng"
+    spans = find_spans(text, set(), {"hai", "phong"})
+    assert spans == [(0, 9)]  # the far occurrence is past the analysed prefix

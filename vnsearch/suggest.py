@@ -32,6 +32,7 @@ from vnsearch.whoosh_ext.terms import near_terms
 __all__ = ["suggest", "complete"]
 
 _CONTEXT_DOCS = 10
+_CONTEXT_PIECES = 100  # places read per document: enough to see how it writes the words
 _MAX_SYLLABLES = 12
 _TOKENIZER = VietnameseTokenizer(words=False)
 _MAX_WORD_SYLLABLES = 3  # the longest words the folded fields hold (runs of up to three)
@@ -94,7 +95,8 @@ def _context(folded: list[str], arrays: PostingArrays, weighting: Any, fields: l
         for name in schema.text_fields:
             text = str(stored.get(name) or "")
             # Only where the syllables stand: tokenizing whole articles cost more than the search.
-            pieces.extend(text[start:end] for start, end in find_spans(text, set(), wanted))
+            spans = find_spans(text, set(), wanted)[:_CONTEXT_PIECES]
+            pieces.extend(text[start:end] for start, end in spans)
     return pieces
 
 
