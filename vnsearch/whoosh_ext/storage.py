@@ -207,10 +207,8 @@ class DurableStorage(FileStorage):
             if manifest is not None:
                 self.sums.update(manifest)
             return BufferFile(memoryview(payload), name=name)
-        if name in self.sums and name not in self._verified:
-            size, crc = self.sums[name]
-            check_file(path, size, crc)
-            self._verified.add(name)
+        if name not in self._verified:
+            self.check(name)
         return super().open_file(name, **kwargs)
 
     def check(self, name: str) -> None:
