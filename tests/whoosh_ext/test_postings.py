@@ -7,6 +7,7 @@ posting lists of several blocks and deleted documents, where array code goes wro
 
 from __future__ import annotations
 
+import math
 import random
 import re
 
@@ -18,7 +19,7 @@ from whoosh import query as wq
 from vnsearch import Index
 from vnsearch import query as _q
 from vnsearch.whoosh_ext.postings import PostingArrays, top
-from vnsearch.whoosh_ext.scoring import BM25
+from vnsearch.whoosh_ext.scoring import BM25, CombinedTerm
 
 from conftest import SAMPLE_CORPUS
 
@@ -69,6 +70,8 @@ def arrays(searcher):
 def reference(searcher, q: wq.Query) -> dict[int, float]:
     """{docnum: score} of ``q``: leaves matched by Whoosh, AND/OR/NOT done with dicts."""
     kind = type(q)
+    if kind is CombinedTerm:
+        return combined_reference(searcher, q)
     if kind in (wq.Or, wq.And) and q.subqueries:
         parts = [reference(searcher, sub) for sub in q.subqueries]
         docs = set().union(*parts) if kind is wq.Or else set.intersection(*map(set, parts))
@@ -86,6 +89,37 @@ def reference(searcher, q: wq.Query) -> dict[int, float]:
             found[offset + matcher.id()] = matcher.score()
             matcher.next()
     return found
+
+
+def combined_reference(searcher, q: CombinedTerm) -> dict[int, float]:
+    """BM25F by its definition, a document at a time from Whoosh's reader: field-weighted
+    frequencies and lengths added, then one BM25 saturation (Robertson et al. 2004)."""
+    reader = searcher.reader()
+    tf: dict[int, float] = {}
+    for name, weight in q.fields:
+        if (name, q.text) in reader:
+            for docnum, freq in reader.postings(name, q.text).items_as("frequency"):
+                tf[docnum] = tf.get(docnum, 0.0) + weight * freq
+    tf = {d: f for d, f in tf.items() if not reader.is_deleted(d)}
+    documents = reader.doc_count_all()
+    # Deleted documents count in df until a merge, as in Whoosh's and Lucene's doc frequency.
+    held: set[int] = set()
+    for sub, offset in searcher.leaf_searchers():
+        for name, _ in q.fields:
+            if (name, q.text) in sub.reader():
+                matcher = sub.reader().postings(name, q.text)
+                raw = getattr(matcher, "child", matcher)  # under the deleted documents' filter
+                raw.reset()  # the filter has stepped past leading deleted documents
+                held.update(offset + d for d in raw.all_ids())
+    df = len(held)
+    idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
+    average = sum(w * searcher.avg_field_length(n) for n, w in q.fields)
+    k1, b = WEIGHTING.K1, WEIGHTING.B
+    out = {}
+    for d, f in tf.items():
+        length = sum(w * reader.doc_field_length(d, n, 0) for n, w in q.fields)
+        out[d] = q.boost * idf * f * (k1 + 1) / (f + k1 * (1 - b + b * length / average))
+    return out
 
 
 def built(index, text: str) -> wq.Query | None:

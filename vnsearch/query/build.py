@@ -20,6 +20,7 @@ from vnsearch.query.syntax import FilterClause, Group, Node, ParsedQuery, TextCl
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 from vnsearch.vietnamese import text as _text
+from vnsearch.whoosh_ext.scoring import CombinedTerm
 from vnsearch.whoosh_ext.terms import near_terms
 
 __all__ = ["Proximity", "QueryTerms", "Reranking", "build", "clause_syllables"]
@@ -187,18 +188,23 @@ class _Builder:
         if not _text.has_diacritics(exact):
             self.terms.folded.add(folded)
         subs: list[wq.Query] = []
-        for name in fields:
-            we, wf = self.weights(name)
-            if accented:
-                subs.extend(self.term(name, exact, we))
-            subs.extend(self.term(name + FOLDED_SUFFIX, folded, wf))
+        if accented:
+            subs.extend(self.combined(fields, "", exact, self.settings.exact_weight))
+        subs.extend(self.combined(fields, FOLDED_SUFFIX, folded, self.settings.folded_weight))
         return subs
 
-    def term(self, fieldname: str, text: str, boost: float) -> list[wq.Term]:
-        """The term query, or nothing when the index does not hold the term (fewer matchers)."""
-        if self.reader is not None and not self.reader.doc_frequency(fieldname, text):
+    def combined(self, fields: tuple[str, ...], twin: str, text: str, boost: float) -> list[wq.Query]:
+        """``text`` in one twin of ``fields``, scored as one BM25F field (title and body
+        saturate together, weighted by ``field_weight``); nothing when no field holds it."""
+        held = tuple(
+            (name + twin, self.settings.field_weight(name)) for name in fields
+            if self.reader is None or self.reader.doc_frequency(name + twin, text)
+        )
+        if not held:
             return []
-        return [wq.Term(fieldname, text, boost=boost)]
+        if len(fields) == 1:
+            return [wq.Term(held[0][0], text, boost=boost)]  # one field: plain BM25
+        return [CombinedTerm(tuple((name + twin, self.settings.field_weight(name)) for name in fields), text, boost)]
 
     def words(self, syllables: list[str], words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
         """Terms for the words among the syllables: pyvi's (typed with accents) and every run
@@ -214,13 +220,11 @@ class _Builder:
                     marked.add("_".join(_text.fold(s) for s in run))
         exact_words = {w.lower() for w in words if self.typed_accents or _text.has_diacritics(w)}
         subs: list[wq.Query] = []
-        for name in fields:
-            we, wf = self.weights(name)
-            ww = self.settings.word_weight
-            for w in sorted(exact_words):
-                subs.extend(self.term(name, w, we * ww))
-            for w in sorted(folded_words):
-                subs.extend(self.term(name + FOLDED_SUFFIX, w, wf * ww))
+        ww = self.settings.word_weight
+        for w in sorted(exact_words):
+            subs.extend(self.combined(fields, "", w, self.settings.exact_weight * ww))
+        for w in sorted(folded_words):
+            subs.extend(self.combined(fields, FOLDED_SUFFIX, w, self.settings.folded_weight * ww))
         self.terms.exact.update(exact_words)
         self.terms.folded.update(marked)
         return subs

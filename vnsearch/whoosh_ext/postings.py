@@ -28,6 +28,7 @@ from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
 from vnsearch.settings import DEFAULT_CACHE_BYTES
+from vnsearch.whoosh_ext.scoring import CombinedTerm
 
 __all__ = ["Match", "PostingArrays", "PostingCache", "TermPostings", "top"]
 
@@ -295,11 +296,17 @@ class _Evaluator:
             out = self.empty()
             self.add_term(q, out)
             return out
+        if kind is CombinedTerm:
+            out = self.empty()
+            self.add_combined(q, out)
+            return out
         if kind is wq.Or and not q.scale:
             out = self.empty()
             for sub in q.subqueries:
                 if type(sub) is wq.Term:
                     self.add_term(sub, out)
+                elif type(sub) is CombinedTerm:
+                    self.add_combined(sub, out)
                 else:
                     found = self.run(sub)
                     out.mask[found.mask] = True
@@ -348,6 +355,35 @@ class _Evaluator:
         else:
             score = term.weights  # Whoosh's WeightScorer for unscored fields
         out.score[term.ids] += score * q.boost if q.boost != 1.0 else score
+
+    def add_combined(self, q: CombinedTerm, out: Match) -> None:
+        """Adds a BM25F term's matches and scores into ``out`` (see :class:`CombinedTerm`)."""
+        arrays, schema = self.arrays, self.arrays.searcher.schema
+        routes = []
+        for fieldname, weight in q.fields:
+            if fieldname not in schema:
+                continue
+            term = arrays.term(fieldname, q.text)
+            if len(term):
+                routes.append((fieldname, weight, term))
+        if not routes:
+            return
+        ids = routes[0][2].ids if len(routes) == 1 else np.unique(np.concatenate([t.ids for _, _, t in routes]))
+        out.mask[ids] = True
+        if self.weighting is None:
+            return
+        tf = np.zeros(len(ids), dtype=np.float64)
+        for _, weight, term in routes:
+            tf[np.searchsorted(ids, term.ids)] += weight * term.weights
+        length = np.zeros(len(ids), dtype=np.float64)
+        average = 0.0
+        for fieldname, weight in q.fields:
+            if fieldname in schema:
+                length += weight * arrays.lengths(fieldname)[ids]
+                average += weight * (arrays.searcher.avg_field_length(fieldname) or 0.0)
+        w = self.weighting
+        score = bm25(w.idf_of(self.size, len(ids)), tf, length, average or 1.0, w.B, w.K1)
+        out.score[ids] += score * q.boost if q.boost != 1.0 else score
 
     def whoosh(self, q: wq.Query) -> Match:
         """A query this module does not evaluate itself, matched and scored by Whoosh."""

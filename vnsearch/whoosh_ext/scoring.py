@@ -1,4 +1,10 @@
-"""BM25 for vnsearch: Whoosh's BM25F with the idf of Lucene and bm25s.
+"""BM25 for vnsearch: the idf of Lucene and bm25s, and BM25F proper over several fields.
+
+Whoosh's "BM25F" is a sum of per-field BM25 scores: a query syllable found in a short title
+saturates there on its own and is paid again in the body. :class:`CombinedTerm` is BM25F as
+Robertson, Zaragoza and Taylor define it (CIKM 2004; Lucene's CombinedFieldQuery): the
+field-weighted frequencies and lengths are added first and saturated once per query term, as
+if the fields were one field holding each field's text ``weight`` times.
 
 Whoosh's idf, ``log(N / (df + 1)) + 1``, never falls below about 1, so words found in
 almost every document ("của", "là", "có") weigh nearly as much as rare ones in a long
@@ -10,9 +16,10 @@ from __future__ import annotations
 from math import log
 from typing import Any
 
+from whoosh import query as wq
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 
-__all__ = ["BM25"]
+__all__ = ["BM25", "CombinedTerm"]
 
 
 class BM25(BM25F):
@@ -39,3 +46,46 @@ class _Scorer(BM25FScorer):
     def __init__(self, weighting: BM25, searcher: Any, fieldname: str, text: bytes, qf: int = 1):
         super().__init__(searcher, fieldname, text, weighting.field_B(fieldname), weighting.K1, qf=qf)
         self.idf = weighting.idf(searcher, fieldname, text)
+
+
+class CombinedTerm(wq.Or):
+    """One term searched in several fields as one BM25F field (``fields``: name and weight).
+
+    With weights w and, per document, term frequencies tf and lengths len in each field:
+    tf~ = sum(w * tf), len~ = sum(w * len), avglen~ = sum(w * avglen), and the score is BM25 of
+    tf~ in a document of length len~, with the idf of the documents holding the term in any of
+    the fields. :mod:`vnsearch.whoosh_ext.postings` evaluates it so; Whoosh's own matchers
+    (never used for it by vnsearch) would see the OR of the per-field terms.
+
+    >>> q = CombinedTerm((("title", 2.0), ("body", 1.0)), "hải", boost=0.5)
+    >>> q.fields, q.text
+    ((('title', 2.0), ('body', 1.0)), 'hải')
+    """
+
+    def __init__(self, fields: tuple[tuple[str, float], ...], text: str, boost: float = 1.0):
+        super().__init__([wq.Term(name, text, boost=weight) for name, weight in fields], boost=boost)
+        self.fields = tuple(fields)
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.fields!r}, {self.text!r}, boost={self.boost!r})"
+
+    def __str__(self) -> str:
+        names = "+".join(f"{name}^{weight:g}" for name, weight in self.fields)
+        boost = f"^{self.boost:g}" if self.boost != 1.0 else ""
+        return f"({names}):{self.text}{boost}"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self) and other.fields == self.fields  # type: ignore[attr-defined]
+            and other.text == self.text and other.boost == self.boost  # type: ignore[attr-defined]
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.fields, self.text, self.boost))
+
+    def normalize(self) -> "CombinedTerm":
+        return self  # an Or's normalising would flatten it into per-field terms
+
+    def with_boost(self, boost: float) -> "CombinedTerm":
+        return CombinedTerm(self.fields, self.text, boost)
