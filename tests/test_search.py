@@ -62,6 +62,41 @@ def test_title_weighs_more_than_body():
     assert ids(index.search("hải phòng")) == ["title", "body"]
 
 
+SHARED_TITLE_QUERIES = ["giá vàng miếng trong nước tăng mạnh", "gia vang mieng trong nuoc tang manh",
+                        "vàng miếng tăng mạnh", "thị trường vàng miếng tăng mạnh"]
+
+
+def _shared_title_corpus() -> list[dict]:
+    """An article cut into 20 passages that share its title, beside 20 other articles, and one
+    article that answers the queries in its body under an unrelated title; no other body holds
+    a query word."""
+    from conftest import SAMPLE_CORPUS
+    from vnsearch.vietnamese.text import fold
+
+    words = {fold(w) for q in SHARED_TITLE_QUERIES for w in q.split()} - {"thi", "truong"}
+    sentences = [s.strip() for p in sorted(SAMPLE_CORPUS.glob("*.txt"))
+                 for s in p.read_text(encoding="utf-8").split(".") if len(s.split()) > 6]
+    sentences = [s for s in sentences if not words & {fold(w) for w in s.lower().split()}]
+    assert len(sentences) >= 20
+    n = len(sentences)
+    docs = [{"id": f"passage-{i}", "title": "Thị trường vàng tuần qua",
+             "body": f"{sentences[2 * i % n]}. {sentences[(2 * i + 1) % n]}"} for i in range(20)]
+    docs += [{"id": f"other-{i}", "title": sentences[-1 - i][:40], "body": ". ".join(sentences[i::7][:2])}
+             for i in range(20)]
+    docs.append({"id": "answer", "title": "Tin kinh tế ngày 5/3",
+                 "body": f"{sentences[3]}. Sáng nay giá vàng miếng trong nước tăng mạnh. {sentences[9]}"})
+    return docs
+
+
+@pytest.mark.parametrize("query", SHARED_TITLE_QUERIES)
+def test_a_body_that_answers_outranks_a_shared_title_alone(query):
+    # BM25F: the title's "thị trường vàng", shared by twenty passages, saturates with the body's
+    # matches and shares their idf; it is not paid again as its own short field (issue 14).
+    index = Index.create(None)
+    index.add(_shared_title_corpus())
+    assert ids(index.search(query))[0] == "answer"
+
+
 def test_documents_with_all_words_come_before_partial_matches():
     index = Index.create(None)
     index.add(
