@@ -377,9 +377,9 @@ def test_all_words_outrank_a_higher_score_and_scores_are_not_inflated():
     index.add([
         {"id": "one-word", "title": "Mưa", "body": "Mưa mưa mưa lớn, mưa suốt đêm, mưa to."},
         {"id": "both", "title": "Tin", "body": "Trời mưa ở Huế từ sáng, kéo dài trong một tuần liền."},
-    ])
+    ] + [{"id": f"hue-{i}", "body": f"Huế, ngày {i}: nắng."} for i in range(8)])  # huế: a common word here
     results = index.search("mưa huế")
-    assert ids(results) == ["both", "one-word"]
+    assert ids(results)[:2] == ["both", "one-word"]
     both, one = results[0].raw_score, results[1].raw_score
     assert both < one  # ranked first by its tier, not by a bonus added to its score
     assert results[0].score == both and results[1].score <= both  # shown: never rising down the list
