@@ -584,6 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="only N queries of each set, drawn with a fixed seed (quick comparisons while tuning)")
     add("--cache", type=Path, metavar="DIR",
         help="keep vnsearch's indexes and result lists and the peers' result lists here between runs")
+    add("--only-peers", metavar="NAMES", default="",
+        help="only the peers whose name contains one of these (comma-separated), e.g. bm25s,tantivy")
     add("--cached-peers", action="store_true",
         help="with --cache: only the peers' cached result lists, none computed")
     add("--opensearch", metavar="URL",
@@ -670,6 +672,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result.add(*run_remote(args.opensearch, options, dev))
         if args.peers:
             for make in PEERS:
+                if args.only_peers and not any(part in make().name for part in args.only_peers.split(",")):
+                    continue
                 found = run_peer(make, dev, args.cache, computed=not args.cached_peers)
                 if found is None:
                     print(f"note: no cached results of {make().name} on {dev.name}: left out")

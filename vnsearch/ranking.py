@@ -1,7 +1,8 @@
 """Ranking policy in one place: how the matches of a query are ordered.
 
 A search ranks in two phases. The query (:mod:`vnsearch.query.build`) finds and counts the
-matches and scores them with BM25 (:mod:`vnsearch.whoosh_ext.scoring`); :func:`rank` then
+matches and scores them with BM25F, title and body saturating together once per query term
+(:mod:`vnsearch.whoosh_ext.scoring`); :func:`rank` then
 orders them by a sort key, best first:
 
 1. **all words** (short queries only, ``all_words_first``): how many of the query's
@@ -9,7 +10,7 @@ orders them by a sort key, best first:
    comes before one with only some of them, whatever their scores;
 2. **together**: among the best ``rerank_depth`` of those, how many pairs of neighbouring
    query words stand next to each other (a word, Hải Phòng, before its syllables scattered);
-3. **score**: BM25 plus the proximity boosts (neighbouring query syllables close together
+3. **score**: BM25F plus the proximity boosts (neighbouring query syllables close together
    score again, with ``proximity_weight``).
 
 The tiers are part of the key, not bonuses added to the score: the score a hit shows is the

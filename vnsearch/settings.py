@@ -40,9 +40,11 @@ QUESTION_WORDS = (
 class SearchSettings:
     """How queries are built and scored.
 
-    Weights multiply BM25 scores: a query syllable matches its accented form in the exact
-    field (``exact_weight``, only when the user typed accents) and its folded form in the
-    folded twin (``folded_weight``); whole words such as ``hải_phòng`` add ``word_weight``.
+    A query syllable matches its accented form in the exact fields (``exact_weight``, only
+    when the user typed accents) and its folded form in the folded twins (``folded_weight``);
+    whole words such as ``hải_phòng`` add ``word_weight``. Within each twin the text fields
+    are one BM25F field: ``title_weight``, ``body_weight`` and ``other_weight`` multiply a
+    field's term frequencies and lengths before the one saturation (``k1``, ``b``).
     """
 
     title_weight: float = 2.0

@@ -368,13 +368,20 @@ class _Evaluator:
                 routes.append((fieldname, weight, term))
         if not routes:
             return
-        ids = routes[0][2].ids if len(routes) == 1 else np.unique(np.concatenate([t.ids for _, _, t in routes]))
+        if len(routes) == 1:
+            ids = routes[0][2].ids
+            tf = routes[0][1] * routes[0][2].weights.astype(np.float64)
+        else:
+            # Dense over the index: cheaper than sorting the union of long posting lists.
+            dense, seen = np.zeros(self.size, dtype=np.float64), np.zeros(self.size, dtype=bool)
+            for _, weight, term in routes:
+                dense[term.ids] += weight * term.weights
+                seen[term.ids] = True  # a field weighted 0 still matches, as a Term with boost 0
+            ids = np.flatnonzero(seen)
+            tf = dense[ids]
         out.mask[ids] = True
         if self.weighting is None:
             return
-        tf = np.zeros(len(ids), dtype=np.float64)
-        for _, weight, term in routes:
-            tf[np.searchsorted(ids, term.ids)] += weight * term.weights
         length = np.zeros(len(ids), dtype=np.float64)
         average = 0.0
         for fieldname, weight in q.fields:
