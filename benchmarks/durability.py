@@ -255,7 +255,7 @@ def bench_crash(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("fsync", "unpickle", "crash", "corrupt", "query"))
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="news-vi's docs.jsonl.gz, or the shared data folder")
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--queries", type=int, default=200)
@@ -263,6 +263,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the temporary indexes")
     args = parser.parse_args()
+    if args.data.is_dir():  # the shared data folder: its news-vi articles
+        args.data = args.data / "news-vi" / "docs.jsonl.gz"
     if args.what == "corrupt":
         from test_corruption import run_trials
 

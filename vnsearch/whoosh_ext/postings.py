@@ -28,6 +28,7 @@ from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
 from vnsearch.settings import DEFAULT_CACHE_BYTES
+from vnsearch.whoosh_ext import phrases
 
 __all__ = ["Match", "PostingArrays", "PostingCache", "TermPostings", "top"]
 
@@ -324,6 +325,10 @@ class _Evaluator:
             return positive.within(~negative.mask)
         if q is wq.NullQuery:
             return self.empty()
+        if kind is wq.Phrase and (found := phrases.match(self.arrays, q, self.weighting)) is not None:
+            out = self.empty()
+            out.mask[found[0]], out.score[found[0]] = True, found[1]
+            return out
         return self.whoosh(q)
 
     def add_term(self, q: wq.Term, out: Match) -> None:
