@@ -199,6 +199,7 @@ def _scanner(exact: frozenset[str], folded: frozenset[str]) -> re.Pattern[str] |
     return re.compile(_ALONE_BEFORE + "(?:" + "|".join(alternatives) + ")" + _ALONE_AFTER)
 
 
+@functools.lru_cache(maxsize=4)  # one text's skeleton serves every phrase syllable looked for in it
 def _skeleton(text: str) -> str | None:
     """``text`` folded character for character (so offsets hold), or None when it cannot be.
 
