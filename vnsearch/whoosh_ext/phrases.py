@@ -107,11 +107,21 @@ def _positions(term: TermPostings, docs: np.ndarray) -> tuple[np.ndarray, np.nda
         for b in np.unique(block_of).tolist():
             first = int(leaf._starts[b])
             leaf.values(first)  # reads the block's values once (and counts them in the cache)
-            values = leaf._values[b]
-            lists.extend(decode(values[i]) for i in (local[block_of == b] - first).tolist())
+            lists += _Decoding(leaf).decode(decode, leaf._values[b], (local[block_of == b] - first).tolist())
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
     return np.repeat(docs, counts), flat
+
+
+class _Decoding:
+    """The ``self`` of the frame that decodes a segment's positions: a damaged or forged
+    pickle's error finds the segment's name there (``pickles._reading_file``)."""
+
+    def __init__(self, leaf: Any):
+        self.leaf = leaf
+
+    def decode(self, decode: Any, values: Any, indices: list[int]) -> list[list[int]]:
+        return [decode(values[i]) for i in indices]
 
 
 def _term_scores(

@@ -325,9 +325,9 @@ class _Evaluator:
             return positive.within(~negative.mask)
         if q is wq.NullQuery:
             return self.empty()
-        if kind is wq.Phrase and (found := phrases.match(self.arrays, q, self.weighting)) is not None:
+        if kind is wq.Phrase and (matched := phrases.match(self.arrays, q, self.weighting)) is not None:
             out = self.empty()
-            out.mask[found[0]], out.score[found[0]] = True, found[1]
+            out.mask[matched[0]], out.score[matched[0]] = True, matched[1]
             return out
         return self.whoosh(q)
 
