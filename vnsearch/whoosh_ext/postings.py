@@ -6,7 +6,7 @@ most news articles ("được", "hai"), took over a second at 35,000 articles. H
 posting list is read a block at a time into arrays (documents, term frequencies), scored with
 BM25 by numpy, and added into one score array over every document; AND, OR and NOT are boolean
 arrays. The scores are Whoosh's (tests compare the two on every kind of query); query types
-this module does not know (phrases, ranges, ...) are matched by Whoosh for that part only.
+this module does not know (ranges, ...) are matched by Whoosh for that part only; phrases by phrases.py.
 """
 
 from __future__ import annotations
