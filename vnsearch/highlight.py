@@ -143,11 +143,14 @@ def find_spans(
 def _phrase_spans(text: str, phrase: Phrase) -> list[tuple[int, int]]:
     """Where the phrase's syllables follow one another, at most ``slop - 1`` words between."""
     syllables, slop = phrase
-    found = [
-        sorted(set(_term_spans(text, {e} if e else set(), set() if e else {f}))) for e, f in syllables
-    ]
-    if not text or not found or not all(found):
+    if not text or not syllables:
         return []
+    found = []
+    for e, f in syllables:
+        spans = sorted(set(_term_spans(text, {e} if e else set(), set() if e else {f})))
+        if not spans:
+            return []  # a syllable the text lacks: the others need no scan
+        found.append(spans)
     gap = _gap_re(max(0, slop - 1))
     out = []
     for start, end in found[0]:
@@ -199,6 +202,7 @@ def _scanner(exact: frozenset[str], folded: frozenset[str]) -> re.Pattern[str] |
     return re.compile(_ALONE_BEFORE + "(?:" + "|".join(alternatives) + ")" + _ALONE_AFTER)
 
 
+@functools.lru_cache(maxsize=4)  # one text's skeleton serves every phrase syllable looked for in it
 def _skeleton(text: str) -> str | None:
     """``text`` folded character for character (so offsets hold), or None when it cannot be.
 

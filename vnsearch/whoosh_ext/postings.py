@@ -6,7 +6,7 @@ most news articles ("được", "hai"), took over a second at 35,000 articles. H
 posting list is read a block at a time into arrays (documents, term frequencies), scored with
 BM25 by numpy, and added into one score array over every document; AND, OR and NOT are boolean
 arrays. The scores are Whoosh's (tests compare the two on every kind of query); query types
-this module does not know (phrases, ranges, ...) are matched by Whoosh for that part only.
+this module does not know (ranges, ...) are matched by Whoosh for that part only; phrases by phrases.py.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
 from vnsearch.settings import DEFAULT_CACHE_BYTES
+from vnsearch.whoosh_ext import phrases
 from vnsearch.whoosh_ext.scoring import CombinedTerm
 
 __all__ = ["Match", "PostingArrays", "PostingCache", "TermPostings", "top"]
@@ -331,6 +332,10 @@ class _Evaluator:
             return positive.within(~negative.mask)
         if q is wq.NullQuery:
             return self.empty()
+        if kind is wq.Phrase and (matched := phrases.match(self.arrays, q, self.weighting)) is not None:
+            out = self.empty()
+            out.mask[matched[0]], out.score[matched[0]] = True, matched[1]
+            return out
         return self.whoosh(q)
 
     def add_term(self, q: wq.Term, out: Match) -> None:
