@@ -111,6 +111,8 @@ def test_the_index_bakes_in_whole_field_weights(bm25f_index):
     remote, _ = bm25f_index
     assert remote.weights == BAKED
     assert RemoteIndex(remote.client, remote.name).weights == BAKED  # read back from _meta
+    source = remote.client.get(index=remote.name, id="m1")["_source"]
+    assert COMBINED_FIELD not in source and source["title"] == "Phòng chống bão"
 
 
 @pytest.mark.parametrize("query", ["phong", "phòng", "bão"])
