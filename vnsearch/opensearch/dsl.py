@@ -7,9 +7,10 @@ and each run of two or three syllables are searched as words; the weights are th
 :class:`~vnsearch.settings.SearchSettings`. Words in no particular field are searched once,
 in the combined field (:data:`~vnsearch.opensearch.analysis.COMBINED_FIELD`, BM25F with the
 field weights of the index's creation), when the index has one and the search is over every
-text field; otherwise field by field, each field's BM25 times its weight. Documents matching every word of a short query
-get a bonus no score reaches (over every match); neighbouring words found side by side
-reorder the best matches in a ``rescore``, as the local engine's second phase does.
+text field; otherwise field by field, each field's BM25 times its weight. Documents matching
+every word of a short query get a bonus no score reaches (over every match); neighbouring
+words found side by side reorder the best matches in a ``rescore``, as the local engine's
+second phase does (both field by field).
 
 Query terms are analysed by vnsearch and sent through the index's query analyzers (split on
 spaces, lower-cased, folded by the engine), so they meet the indexed terms exactly.
