@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from vnsearch import Document
 from vnsearch.errors import IndexVersionError
 from vnsearch.opensearch import ANALYSIS_VERSION, RemoteIndex, dsl, encode, index_settings, local, to_engine_doc
-from vnsearch.opensearch.analysis import WORD_JOINER
+from vnsearch.opensearch.analysis import COMBINED_FIELD, WORD_JOINER
 
 # Every component the index settings may name: OpenSearch's own (core and analysis-common).
 BUILT_IN = {"pattern", "word_delimiter_graph", "pattern_replace", "asciifolding", "lowercase",
@@ -36,6 +36,26 @@ def test_index_settings_record_the_analysis_version_and_fields():
     meta = index_settings({"author": "text", "views": "number"})["mappings"]["_meta"]["vnsearch"]
     assert meta["analysis"] == ANALYSIS_VERSION
     assert meta["fields"]["author"] == "text" and meta["fields"]["views"] == "number"
+    assert meta["weights"] == {"title": 2, "body": 1, "author": 1}
+
+
+def test_the_combined_field_bakes_in_rounded_weights():
+    settings = local.DEFAULT_SETTINGS.with_options(title_weight=2.5, body_weight=0.3, other_weight=1.4)
+    body = index_settings({"author": "text"}, settings=settings)
+    assert body["mappings"]["_meta"]["vnsearch"]["weights"] == {"title": 3, "body": 1, "author": 1}
+    combined = body["mappings"]["properties"][COMBINED_FIELD]
+    title = body["mappings"]["properties"]["title__vn"]
+    assert combined["analyzer"] == title["analyzer"] and combined["search_analyzer"] == title["search_analyzer"]
+    assert combined["fields"]["f"]["analyzer"] == title["fields"]["f"]["analyzer"]
+    assert not combined["store"]
+
+
+def test_to_engine_doc_copies_each_text_field_by_its_weight():
+    doc = Document(id="1", title="Hà Nội", body="Thủ đô", fields={"author": "Lê Văn A"})
+    source = to_engine_doc(doc, {"author": "text"}, {"title": 3, "body": 1, "author": 2})
+    assert source[COMBINED_FIELD] == [source["title__vn"]] * 3 + [source["body__vn"]] + [source["author__vn"]] * 2
+    assert COMBINED_FIELD not in to_engine_doc(doc, {"author": "text"}, {})  # an index without it
+    assert to_engine_doc(Document(id="2", body="x"))[COMBINED_FIELD] == ["x"]
 
 
 @pytest.mark.parametrize("text", [
@@ -83,9 +103,57 @@ def test_to_engine_doc_reports_a_bad_extra_value():
         to_engine_doc(Document(id="1", body="x", fields={"views": "many"}), {"views": "number"})
 
 
-def _translate(query: str, **options):
+WEIGHTS = {"title": 2, "body": 1, "author": 1}
+
+
+def _translate(query: str, weights=None, fields=None, **options):
     schema = local.IndexSchema.build({"author": "text"})
-    return dsl.translate(local.parse(query, schema), schema, settings=local.DEFAULT_SETTINGS.with_options(**options))
+    settings = local.DEFAULT_SETTINGS.with_options(**options)
+    return dsl.translate(local.parse(query, schema), schema, settings=settings, fields=fields, weights=weights)
+
+
+def _matches(query: dict) -> list[tuple[str, str, float]]:
+    """Every term clause of a query: its field, text and boost."""
+    found = []
+    stack = [query]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "match" in node:
+                ((name, spec),) = node["match"].items()
+                found.append((name, spec["query"], spec["boost"]))
+            else:
+                stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def test_words_in_no_field_search_the_combined_field_once():
+    plan = _translate("hải phòng", WEIGHTS, all_words_first=False)
+    matches = _matches(plan.query)
+    assert {name for name, _, _ in matches} == {COMBINED_FIELD, COMBINED_FIELD + ".f"}
+    # The boosts are the twins' and the words', the field weights being in the term counts.
+    assert (COMBINED_FIELD, "hải", 1.0) in matches and (COMBINED_FIELD + ".f", "hải", 0.5) in matches
+    assert (COMBINED_FIELD + ".f", "hải_phòng", 0.125) in matches
+    # The search's title_weight does not reach the combined field (its weights are baked in).
+    assert _matches(_translate("hải phòng", WEIGHTS, title_weight=9.0).query) == _matches(
+        _translate("hải phòng", WEIGHTS).query)
+    # Proximity stays field by field.
+    assert all(COMBINED_FIELD not in json.dumps(q) for q in plan.rescore)
+
+
+def test_field_clauses_and_some_fields_search_field_by_field():
+    scoped = _matches(_translate("title:bão mưa", WEIGHTS).query)
+    assert ("title__vn.f", "bão", 1.0) in scoped and (COMBINED_FIELD + ".f", "mưa", 0.5) in scoped
+    some = _matches(_translate("mưa", WEIGHTS, fields=["title", "body"]).query)
+    assert {name for name, _, _ in some} == {"title__vn", "title__vn.f", "body__vn", "body__vn.f"}
+    assert ("title__vn", "mưa", 2.0) in some
+    every = _matches(_translate("mưa", WEIGHTS, fields=["body", "author", "title"]).query)
+    assert {name for name, _, _ in every} == {COMBINED_FIELD, COMBINED_FIELD + ".f"}
+    # An index made without the combined field: field by field, as before.
+    old = _matches(_translate("mưa").query)
+    assert COMBINED_FIELD not in {name for name, _, _ in old} and ("author__vn.f", "mưa", 0.5) in old
 
 
 def test_translation_follows_the_tree():
@@ -132,6 +200,12 @@ def test_an_index_from_another_analysis_asks_for_a_reindex():
     client = _Client({"vnsearch": {"analysis": ANALYSIS_VERSION + 1, "version": "9.9", "fields": {}}})
     with pytest.raises(IndexVersionError, match="reindex"):
         _ = RemoteIndex(client, "news").schema
+
+
+def test_weights_are_read_from_the_mapping():
+    meta = {"analysis": ANALYSIS_VERSION, "version": "0.1.0", "fields": {"author": "text"}}
+    assert RemoteIndex(_Client({"vnsearch": meta}), "old").weights is None
+    assert RemoteIndex(_Client({"vnsearch": {**meta, "weights": WEIGHTS}}), "new").weights == WEIGHTS
 
 
 def test_an_index_not_made_by_vnsearch_is_refused():

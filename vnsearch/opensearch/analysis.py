@@ -17,19 +17,26 @@ The engine's chain then only undoes the marks: a ``pattern`` tokenizer on spaces
 ``pattern_replace`` for the marks, ``lowercase``, and for the folded twin ``asciifolding`` and
 the ``y``/``i`` merge of :func:`vnsearch.text.fold_syllable`; ``flatten_graph`` last.
 
+Words searched in no particular field are scored by BM25F (one BM25 over the text fields
+together, each field's term counts and length times its weight), as the local engine scores
+them. OpenSearch 2.x has no query for that, so the index holds it: :data:`COMBINED_FIELD`
+gets each text field's encoded text :func:`field_copies` times, and its BM25 is BM25F with
+the field weights of the index's creation (recorded in the mapping's ``_meta``).
+
 >>> encode("Hà Nội, 10.000 người")
 'Hà\\u2060Nội  10\\ue001000 người'
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import math
+from typing import Any, Iterable, Mapping
 
 from vnsearch.opensearch import local
 
 __all__ = [
     "ANALYSIS_VERSION", "FILLER", "WORD_JOINER", "ENCODED_SUFFIX", "FOLDED_SUBFIELD",
-    "encode", "index_settings", "analysis_settings",
+    "COMBINED_FIELD", "encode", "index_settings", "analysis_settings", "field_copies", "combined_weights",
 ]
 
 # Bump when encode() or the chain below changes: indexes made before then need a reindex.
@@ -45,6 +52,9 @@ _SPLIT = "\u2061"
 _MARKS = {FILLER, WORD_JOINER, _SPLIT, *_NUMBER_MARKS.values(), *_DIGIT_ENDS.values()}
 ENCODED_SUFFIX = "__vn"  # title__vn: the encoded text of title, indexed, not in _source
 FOLDED_SUBFIELD = "f"  # title__vn.f: its folded twin
+# Every text field's encoded text, as often as its weight says: BM25 on it is BM25F. Its name
+# ends in ENCODED_SUFFIX, which no declared field may: it cannot clash with one.
+COMBINED_FIELD = "_all" + ENCODED_SUFFIX
 EXACT_ANALYZER, FOLDED_ANALYZER = "vnsearch_exact", "vnsearch_folded"
 # Query terms and phrases, already tokenized by vnsearch: split on spaces, lower-cased or folded.
 EXACT_QUERY_ANALYZER, FOLDED_QUERY_ANALYZER = "vnsearch_exact_query", "vnsearch_folded_query"
@@ -78,6 +88,21 @@ def encode(text: str) -> str:
                 # Marks in the glue would be read as marks: a slash splits the same way.
                 out[nxt.start - len(gap) : nxt.start] = ["/" if ch in _MARKS else ch for ch in gap]
     return "".join(out)
+
+
+def field_copies(weight: float) -> int:
+    """How many times a field's text goes into :data:`COMBINED_FIELD` for this weight: the
+    weight rounded (half up), and at least once, so that every text field still matches.
+
+    >>> field_copies(2.0), field_copies(1.5), field_copies(0.2)
+    (2, 2, 1)
+    """
+    return max(1, math.floor(weight + 0.5))
+
+
+def combined_weights(text_fields: Iterable[str], settings: local.SearchSettings) -> dict[str, int]:
+    """Each text field's copies in :data:`COMBINED_FIELD`, from ``settings``' field weights."""
+    return {name: field_copies(settings.field_weight(name)) for name in text_fields}
 
 
 def analysis_settings() -> dict[str, Any]:
@@ -153,7 +178,8 @@ def index_settings(
 ) -> dict[str, Any]:
     """The body of a create-index request for a vnsearch index with these extra ``fields``
     (as for :meth:`vnsearch.Index.create`): settings (analysis, BM25's ``k1``/``b``) and
-    mappings, with the analysis version and the fields in the mapping's ``_meta``.
+    mappings, with the analysis version, the fields and the combined field's weights (each
+    text field's :func:`field_copies` of ``settings``' weight) in the mapping's ``_meta``.
 
     ``shards``/``replicas`` left ``None`` take the cluster's defaults (or its templates).
     """
@@ -161,6 +187,8 @@ def index_settings(
     properties: dict[str, Any] = {}
     for spec in schema.fields:
         properties.update(_mapping(spec))
+    # Searched for its term statistics only: no positions, offsets or stored copy.
+    properties[COMBINED_FIELD] = _encoded(store=False, index_options="freqs")
     index: dict[str, Any] = {
         "analysis": analysis_settings(),
         "similarity": {"default": {"type": "BM25", "k1": settings.k1, "b": settings.b}},
@@ -176,6 +204,7 @@ def index_settings(
             "_source": {"excludes": [f"*{ENCODED_SUFFIX}"]},
             "_meta": {"vnsearch": {
                 "analysis": ANALYSIS_VERSION, "version": local.__version__, "fields": schema.to_json(),
+                "weights": combined_weights(schema.text_fields, settings),
             }},
             "properties": properties,
         },
@@ -191,23 +220,9 @@ def _mapping(spec: local.FieldSpec) -> dict[str, Any]:
     if spec.type == "text":
         return {
             name: {"type": "text", "index": False},  # the original, for display and snippets
-            name + ENCODED_SUFFIX: {
-                "type": "text",
-                # Stored (not in _source): the engine's own highlighters, in Dashboards or a
-                # plain query, read it, and its offsets are the original text's.
-                "store": True,
-                "analyzer": EXACT_ANALYZER,
-                "search_analyzer": EXACT_QUERY_ANALYZER,
-                "index_options": "offsets",
-                "fields": {
-                    FOLDED_SUBFIELD: {
-                        "type": "text",
-                        "analyzer": FOLDED_ANALYZER,
-                        "search_analyzer": FOLDED_QUERY_ANALYZER,
-                        "index_options": "offsets",
-                    }
-                },
-            },
+            # Stored (not in _source): the engine's own highlighters, in Dashboards or a plain
+            # query, read it, and its offsets are the original text's.
+            name + ENCODED_SUFFIX: _encoded(store=True, index_options="offsets"),
         }
     if spec.type == "keyword":
         return {name: {"type": "keyword", "normalizer": "vnsearch_lowercase"}}
@@ -216,3 +231,22 @@ def _mapping(spec: local.FieldSpec) -> dict[str, Any]:
     if spec.type == "number":
         return {name: {"type": "double"}}
     return {name: {"type": "object", "enabled": False}}  # stored only: kept in _source as given
+
+
+def _encoded(*, store: bool, index_options: str) -> dict[str, Any]:
+    """The mapping of an encoded field: exact analysis, and its folded twin as a subfield."""
+    return {
+        "type": "text",
+        "store": store,
+        "analyzer": EXACT_ANALYZER,
+        "search_analyzer": EXACT_QUERY_ANALYZER,
+        "index_options": index_options,
+        "fields": {
+            FOLDED_SUBFIELD: {
+                "type": "text",
+                "analyzer": FOLDED_ANALYZER,
+                "search_analyzer": FOLDED_QUERY_ANALYZER,
+                "index_options": index_options,
+            }
+        },
+    }

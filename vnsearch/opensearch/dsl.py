@@ -4,9 +4,13 @@ The tree of :func:`vnsearch.query.parse` is translated node by node, as the loca
 builds its Whoosh query: each query syllable searches its folded form in the folded twin
 (``title__vn.f``) and, when typed with accents, its exact form (``title__vn``); pyvi's words
 and each run of two or three syllables are searched as words; the weights are those of
-:class:`~vnsearch.settings.SearchSettings`. Documents matching every word of a short query
-get a bonus no score reaches (over every match); neighbouring words found side by side
-reorder the best matches in a ``rescore``, as the local engine's second phase does.
+:class:`~vnsearch.settings.SearchSettings`. Words in no particular field are searched once,
+in the combined field (:data:`~vnsearch.opensearch.analysis.COMBINED_FIELD`, BM25F with the
+field weights of the index's creation), when the index has one and the search is over every
+text field; otherwise field by field, each field's BM25 times its weight. Documents matching
+every word of a short query get a bonus no score reaches (over every match); neighbouring
+words found side by side reorder the best matches in a ``rescore``, as the local engine's
+second phase does (both field by field).
 
 Query terms are analysed by vnsearch and sent through the index's query analyzers (split on
 spaces, lower-cased, folded by the engine), so they meet the indexed terms exactly.
@@ -26,6 +30,7 @@ from typing import Any, Iterable, Mapping
 
 from vnsearch.opensearch import local
 from vnsearch.opensearch.analysis import (
+    COMBINED_FIELD,
     ENCODED_SUFFIX,
     EXACT_QUERY_ANALYZER,
     FOLDED_QUERY_ANALYZER,
@@ -87,12 +92,17 @@ def _near(fieldname: str, first: str, second: str, slop: int, boost: float) -> Q
     }}
 
 
+# Where a term is scored: the exact field, its folded twin, and the weight of their field.
+_Target = tuple[str, str, float]
+
+
 @dataclass
 class _Translator:
     schema: local.IndexSchema
     settings: local.SearchSettings
     fields: tuple[str, ...] | None
     typed_accents: bool
+    combined: Mapping[str, int] | None = None  # the index's combined field's weights, if any
     terms: QueryTerms = field(default_factory=QueryTerms)
     count: int = 0
     adjacent: list[list[Query]] = field(default_factory=list)
@@ -105,8 +115,18 @@ class _Translator:
         return self.fields or self.schema.text_fields
 
     def weights(self, name: str) -> tuple[float, float]:
-        w = self.settings.field_weight(name)
-        return w * self.settings.exact_weight, w * self.settings.folded_weight
+        return self.boosts(self.settings.field_weight(name))
+
+    def boosts(self, weight: float) -> tuple[float, float]:
+        return weight * self.settings.exact_weight, weight * self.settings.folded_weight
+
+    def targets(self, scope: str | None, fields: tuple[str, ...]) -> list[_Target]:
+        """Where a clause's syllables and words are scored: the combined field, once, for a
+        clause on every text field of an index that has it (its weights are in its terms'
+        counts), else each field with its weight."""
+        if scope is None and self.combined and set(fields) == set(self.combined):
+            return [(COMBINED_FIELD, f"{COMBINED_FIELD}.{FOLDED_SUBFIELD}", 1.0)]
+        return [(exact_field(n), folded_field(n), self.settings.field_weight(n)) for n in fields]
 
     def node(self, node: local.Node) -> tuple[list[Query], list[Query]]:
         """A node's scoring queries (to be OR-ed) and what must match for "all words"."""
@@ -200,7 +220,8 @@ class _Translator:
         if clause.kind == "phrase" and len(syllables) > 1:
             q = self.phrase(syllables, fields, clause.slop)
             return [q], [q]
-        groups = [self.syllable(s, fields) for s in syllables]
+        targets = self.targets(clause.field, fields)
+        groups = [self.syllable(s, targets) for s in syllables]
         flat = [q for group in groups for q in group]
         required = [_or(g) for g in groups]
         folded = [local.fold(s) for s in syllables]
@@ -208,23 +229,23 @@ class _Translator:
             [_near(folded_field(name), a, b, 1, 1.0) for name in fields] for a, b in zip(folded, folded[1:])
         )
         self.pairs(folded, fields)
-        return flat + self.words(syllables, words, fields), required
+        return flat + self.words(syllables, words, targets), required
 
-    def syllable(self, syllable: str, fields: tuple[str, ...]) -> list[Query]:
+    def syllable(self, syllable: str, targets: list[_Target]) -> list[Query]:
         exact = syllable.lower()
         accented = self.typed_accents or local.has_diacritics(exact)
         self.terms.folded.add(local.fold(syllable))
         if accented:
             self.terms.exact.add(exact)
         subs: list[Query] = []
-        for name in fields:
-            we, wf = self.weights(name)
+        for exact_name, folded_name, weight in targets:
+            we, wf = self.boosts(weight)
             if accented:
-                subs.append(_term(exact_field(name), exact, we, EXACT_QUERY_ANALYZER))
-            subs.append(_term(folded_field(name), exact, wf, FOLDED_QUERY_ANALYZER))
+                subs.append(_term(exact_name, exact, we, EXACT_QUERY_ANALYZER))
+            subs.append(_term(folded_name, exact, wf, FOLDED_QUERY_ANALYZER))
         return subs
 
-    def words(self, syllables: list[str], words: list[str], fields: tuple[str, ...]) -> list[Query]:
+    def words(self, syllables: list[str], words: list[str], targets: list[_Target]) -> list[Query]:
         """pyvi's words and every run of two or three neighbouring syllables, as words."""
         runs = {w.lower() for w in words}
         for size in (2, 3):
@@ -235,10 +256,10 @@ class _Translator:
         folded_words = {local.fold(w): w for w in sorted(runs)}
         subs: list[Query] = []
         ww = self.settings.word_weight
-        for name in fields:
-            we, wf = self.weights(name)
-            subs += [_term(exact_field(name), w, we * ww, EXACT_QUERY_ANALYZER) for w in sorted(exact_words)]
-            subs += [_term(folded_field(name), w, wf * ww, FOLDED_QUERY_ANALYZER) for _, w in sorted(folded_words.items())]
+        for exact_name, folded_name, weight in targets:
+            we, wf = self.boosts(weight)
+            subs += [_term(exact_name, w, we * ww, EXACT_QUERY_ANALYZER) for w in sorted(exact_words)]
+            subs += [_term(folded_name, w, wf * ww, FOLDED_QUERY_ANALYZER) for _, w in sorted(folded_words.items())]
         self.terms.exact.update(exact_words)
         self.terms.folded.update(folded_words)
         return subs
@@ -325,10 +346,15 @@ def translate(
     *,
     settings: local.SearchSettings = local.DEFAULT_SETTINGS,
     fields: Iterable[str] | None = None,
+    weights: Mapping[str, int] | None = None,
 ) -> Plan:
-    """The DSL for a parsed query: the query, its rescoring clauses and its terms."""
+    """The DSL for a parsed query: the query, its rescoring clauses and its terms.
+
+    ``weights``: the index's combined field's (:attr:`RemoteIndex.weights`), ``None`` for an
+    index without one (its words are then searched field by field).
+    """
     chosen = tuple(fields) if fields else None
-    translator = _Translator(schema, settings, chosen, typed_accents=local.has_diacritics(parsed.text))
+    translator = _Translator(schema, settings, chosen, typed_accents=local.has_diacritics(parsed.text), combined=weights)
     core = translator.group(parsed.tree)
     if core is not None and translator.all_words:
         # All words first, over every match: a bonus beside the query, which alone matches.

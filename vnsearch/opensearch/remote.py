@@ -18,9 +18,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from vnsearch.opensearch import dsl, local
 from vnsearch.opensearch.analysis import (
     ANALYSIS_VERSION,
+    COMBINED_FIELD,
     ENCODED_SUFFIX,
     EXACT_ANALYZER,
     FOLDED_ANALYZER,
+    combined_weights,
     encode,
     index_settings,
 )
@@ -49,16 +51,28 @@ def connect(url: str, **options: Any) -> Any:
     return OpenSearch(hosts, **options)
 
 
-def to_engine_doc(document: local.Document, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
+def to_engine_doc(
+    document: local.Document,
+    fields: Mapping[str, str] | None = None,
+    weights: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
     """The JSON source OpenSearch indexes for ``document``, with extra ``fields`` declared by
     type as for :meth:`vnsearch.Index.create`. Pure: no client, no I/O (Spark, Dask or Ray
     jobs can call it); raises :class:`~vnsearch.errors.DocumentError` for a bad extra value.
 
-    >>> doc = to_engine_doc(local.Document(id="1", title="Hà Nội", tags=("Thời sự",)))
+    ``weights`` are the copies of each text field in the combined field, as the index's
+    mapping records them (:attr:`RemoteIndex.weights`): ``None`` for those of an index created
+    with the default settings, an empty mapping for an index made without a combined field.
+
+    >>> doc = to_engine_doc(local.Document(id="1", title="Hà Nội", body="Thủ đô", tags=("Thời sự",)))
     >>> doc["title"], doc["title__vn"], doc["tags"]
     ('Hà Nội', 'Hà\\u2060Nội', ['Thời sự'])
+    >>> doc["_all__vn"]
+    ['Hà\\u2060Nội', 'Hà\\u2060Nội', 'Thủ\\u2060đô']
     """
     schema = local.IndexSchema.build(fields)
+    if weights is None:
+        weights = combined_weights(schema.text_fields, local.DEFAULT_SETTINGS)
     source: dict[str, Any] = {"id": document.id}
     for name in ("title", "body"):
         value = getattr(document, name)
@@ -79,6 +93,13 @@ def to_engine_doc(document: local.Document, fields: Mapping[str, str] | None = N
             source.update(_extra(spec, value))
         except (TypeError, ValueError) as exc:
             raise local.DocumentError(f"field {spec.name!r}: {exc}", path=document.source) from None
+    combined = [
+        source[name + ENCODED_SUFFIX]
+        for name in schema.text_fields if name + ENCODED_SUFFIX in source
+        for _ in range(weights.get(name, 0))
+    ]
+    if combined:
+        source[COMBINED_FIELD] = combined
     return source
 
 
@@ -110,9 +131,16 @@ class _Run:
 class RemoteIndex:
     """A vnsearch index in an OpenSearch (or compatible) cluster, by index name.
 
-    ``client`` is an ``opensearchpy.OpenSearch`` (see :func:`connect`). The index's fields and
-    analysis version live in its mapping's ``_meta``; opening an index made with another
-    analysis raises :class:`~vnsearch.errors.IndexVersionError` asking for a reindex.
+    ``client`` is an ``opensearchpy.OpenSearch`` (see :func:`connect`). The index's fields,
+    analysis version and combined field's weights live in its mapping's ``_meta``; opening an
+    index made with another analysis raises :class:`~vnsearch.errors.IndexVersionError`
+    asking for a reindex.
+
+    The text fields' weights (``settings.title_weight``, ...) are fixed when the index is
+    created, for words searched in no particular field (BM25F over the combined field); a
+    search's own settings weigh only the clauses on one field (``title:...``), phrases,
+    prefixes and typo words. An index made by an earlier vnsearch (no ``weights`` in its
+    ``_meta``) has no combined field: it is searched as then, field by field, until reindexed.
 
     ``global_statistics`` scores with the whole index's term statistics rather than each
     shard's (one more round trip per search): worth it for small indexes, whose shards'
@@ -132,6 +160,7 @@ class RemoteIndex:
         self.settings = settings
         self.global_statistics = global_statistics
         self._schema: local.IndexSchema | None = None
+        self._weights: dict[str, int] | None = None
 
     def __repr__(self) -> str:
         return f"RemoteIndex({self.name!r})"
@@ -160,6 +189,7 @@ class RemoteIndex:
         self.client.indices.create(index=self.name, body=body)
         self.client.cluster.health(index=self.name, wait_for_status="yellow")
         self._schema = local.IndexSchema.build(fields)
+        self._weights = body["mappings"]["_meta"]["vnsearch"]["weights"]
         return self
 
     def drop(self) -> None:
@@ -173,6 +203,13 @@ class RemoteIndex:
         if self._schema is None:
             self._schema = self._read_meta()
         return self._schema
+
+    @property
+    def weights(self) -> dict[str, int] | None:
+        """Each text field's copies in the combined field (its weight there), fixed when the
+        index was created; ``None`` for an index made before the combined field."""
+        _ = self.schema  # read with the schema, from the mapping's _meta
+        return self._weights
 
     def _read_meta(self) -> local.IndexSchema:
         try:
@@ -190,6 +227,8 @@ class RemoteIndex:
                 f"{meta.get('analysis')} (vnsearch {meta.get('version', '?')}); this vnsearch sends "
                 f"version {ANALYSIS_VERSION}: reindex it (create it again with overwrite=True and add the documents)"
             )
+        weights = meta.get("weights")
+        self._weights = {str(k): int(v) for k, v in weights.items()} if isinstance(weights, Mapping) else None
         return local.IndexSchema.from_json(meta["fields"])
 
     def refresh(self) -> None:
@@ -266,18 +305,19 @@ class RemoteIndex:
         progress: Callable[[local.Progress], None] | None,
     ) -> local.AddReport:
         extra = {spec.name: spec.type for spec in self.schema.extra_fields}
+        weights = self.weights or {}  # none: an index made before the combined field
         batch: list[tuple[local.Document, dict[str, Any]]] = []
         chars = 0
         for doc in docs:
             try:
-                source = to_engine_doc(doc, extra)
+                source = to_engine_doc(doc, extra, weights)
             except local.DocumentError as error:
                 if errors == "strict":
                     raise
                 run.skipped.append(_skip(doc, error.reason))
                 continue
             batch.append((doc, source))
-            chars += 2 * (len(doc.title) + len(doc.body))  # the original and its encoding
+            chars += _text_chars(source)
             if len(batch) >= batch_size or chars >= _BULK_CHARS:
                 self._send(batch, run, errors, progress)
                 batch, chars = [], 0
@@ -382,7 +422,7 @@ class RemoteIndex:
         if fields is not None:
             fields = local.check_fields(fields, schema)
         parsed = local.parse(query, schema, strict=strict)
-        plan = dsl.translate(parsed, schema, settings=options, fields=fields)
+        plan = dsl.translate(parsed, schema, settings=options, fields=fields, weights=self.weights)
         ignored = list(parsed.ignored)
         if plan.terms.truncated:
             ignored.append(f"words after the first {options.max_terms}")
@@ -496,6 +536,14 @@ def _within(a: str, b: str, distance: int) -> bool:
             return False
         previous = current
     return previous[-1] <= distance
+
+
+def _text_chars(source: Mapping[str, Any]) -> int:
+    """The characters of a document's strings (the originals, encodings and copies)."""
+    return sum(
+        len(v) if isinstance(v, str) else sum(len(x) for x in v if isinstance(x, str)) if isinstance(v, list) else 0
+        for v in source.values()
+    )
 
 
 def _action_pairs(actions: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
