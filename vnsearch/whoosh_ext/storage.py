@@ -64,6 +64,8 @@ __all__ = [
     "FileOps",
     "DurableStorage",
     "commit_toc",
+    "hold_segment",
+    "release_segment",
     "write_toc",
     "create_index",
     "write_atomic",
@@ -401,13 +403,41 @@ def _segment_files(storage: DurableStorage, segments: Sequence[Any]) -> list[str
     return files
 
 
+class _Held:
+    """A segment being written outside a commit, as Whoosh's ``clean_files`` sees segments."""
+
+    def __init__(self, segid: str):
+        self._segid = segid
+
+    def segment_id(self) -> str:
+        return self._segid
+
+
+def hold_segment(storage: Any, segid: str) -> None:
+    """Keep the files of segment ``segid`` (being written, in no commit yet) from the
+    clean-up of this storage's commits, which deletes the files of every other segment."""
+    held: dict[str, _Held] = storage.__dict__.setdefault("_vnsearch_held", {})
+    held[segid] = _Held(segid)
+
+
+def release_segment(storage: Any, segid: str) -> None:
+    """Stop keeping the files of ``segid`` (see :func:`hold_segment`)."""
+    storage.__dict__.get("_vnsearch_held", {}).pop(segid, None)
+
+
+def _clean(storage: Any, writer: Any, segments: Sequence[Any]) -> None:
+    """Delete the files only previous commits needed, keeping the held segments' files."""
+    held = list(storage.__dict__.get("_vnsearch_held", {}).values())
+    clean_files(storage, writer.indexname, writer.generation, [*segments, *held])
+
+
 def commit_toc(writer: Any, segments: Sequence[Any]) -> None:
     """``SegmentWriter._commit_toc`` in Lucene's order (see the module docstring)."""
     storage = writer.storage
     if not isinstance(storage, DurableStorage):
         # The in-memory index: nothing to fsync.
         TOC(writer.schema, list(segments), writer.generation).write(storage, writer.indexname)
-        clean_files(storage, writer.indexname, writer.generation, segments)
+        _clean(storage, writer, segments)
         return
     ops = storage.ops
     manifest: dict[str, tuple[int, int]] = {}
@@ -427,7 +457,7 @@ def commit_toc(writer: Any, segments: Sequence[Any]) -> None:
     storage.sums.update(manifest)
     storage.verified(fresh)
     # The commit is durable: what only the previous commits needed can go.
-    clean_files(storage, writer.indexname, writer.generation, segments)
+    _clean(storage, writer, segments)
     for name in storage.list():
         if _TEMP_TOC.match(name):
             try:
