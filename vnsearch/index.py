@@ -443,7 +443,7 @@ class Index:
                 segments, _, old = substitute(merges, segments)
                 stale.extend(old)
                 # Small commits never merge here (see merging.py); bulk ones as Whoosh does.
-                return segments if small else MERGE_SMALL(writer, segments)
+                return segments if small and not built else MERGE_SMALL(writer, segments)
 
             writer.mergetype = policy  # also what commit_with_segments merges by
             try:

@@ -41,6 +41,7 @@ import stat
 import struct
 import sys
 import tempfile
+import threading
 import uuid
 import weakref
 import zlib
@@ -413,21 +414,38 @@ class _Held:
         return self._segid
 
 
+_HELD: dict[Any, dict[str, _Held]] = {}  # folder (or in-memory storage) -> segments held
+_HELD_LOCK = threading.Lock()
+
+
+def _held_key(storage: Any) -> Any:
+    # Per folder, not per storage object: two Index objects of one folder share a process.
+    folder = getattr(storage, "folder", None)
+    return ("folder", os.path.realpath(folder)) if isinstance(storage, DurableStorage) else ("ram", id(storage))
+
+
 def hold_segment(storage: Any, segid: str) -> None:
     """Keep the files of segment ``segid`` (being written, in no commit yet) from the
-    clean-up of this storage's commits, which deletes the files of every other segment."""
-    held: dict[str, _Held] = storage.__dict__.setdefault("_vnsearch_held", {})
-    held[segid] = _Held(segid)
+    clean-up of this process's commits, which deletes the files of every other segment.
+    Another process's commit does not know of it (its merge then fails and is dropped)."""
+    with _HELD_LOCK:
+        _HELD.setdefault(_held_key(storage), {})[segid] = _Held(segid)
 
 
 def release_segment(storage: Any, segid: str) -> None:
     """Stop keeping the files of ``segid`` (see :func:`hold_segment`)."""
-    storage.__dict__.get("_vnsearch_held", {}).pop(segid, None)
+    key = _held_key(storage)
+    with _HELD_LOCK:
+        held = _HELD.get(key, {})
+        held.pop(segid, None)
+        if not held:
+            _HELD.pop(key, None)
 
 
 def _clean(storage: Any, writer: Any, segments: Sequence[Any]) -> None:
     """Delete the files only previous commits needed, keeping the held segments' files."""
-    held = list(storage.__dict__.get("_vnsearch_held", {}).values())
+    with _HELD_LOCK:
+        held = list(_HELD.get(_held_key(storage), {}).values())
     clean_files(storage, writer.indexname, writer.generation, [*segments, *held])
 
 
