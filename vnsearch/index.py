@@ -18,6 +18,7 @@ failing. Apps that add a document at a time can leave commits to a background th
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as _dt
 import functools
@@ -994,6 +995,7 @@ class _Merger:
         self._thread = threading.Thread(target=self._run, name="vnsearch-merge", daemon=True)
         self._thread.start()
         weakref.finalize(index, self._halt)  # an Index dropped without close() stops it too
+        _MERGERS.add(self)
 
     def _halt(self) -> None:
         self._stopped.set()
@@ -1024,6 +1026,17 @@ class _Merger:
             except Exception as exc:  # kept for the app's next write to raise
                 index._background_error = exc
             del index  # not held while waiting
+
+
+_MERGERS: "weakref.WeakSet[_Merger]" = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_merges() -> None:
+    # A daemon thread dies mid-write at exit: a merge being written is finished and committed
+    # first, so that a process that never closed its Index leaves no half-written segment.
+    for merger in list(_MERGERS):
+        merger.stop()
 
 
 def _acquire(lock: Any, stopped: threading.Event) -> bool:

@@ -420,8 +420,9 @@ _HELD_LOCK = threading.Lock()
 
 def _held_key(storage: Any) -> Any:
     # Per folder, not per storage object: two Index objects of one folder share a process.
-    folder = getattr(storage, "folder", None)
-    return ("folder", os.path.realpath(folder)) if isinstance(storage, DurableStorage) else ("ram", id(storage))
+    if isinstance(storage, DurableStorage):
+        return ("folder", os.path.realpath(storage.folder))
+    return ("ram", id(storage))
 
 
 def hold_segment(storage: Any, segid: str) -> None:
