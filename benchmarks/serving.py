@@ -15,7 +15,8 @@ Measured on news-vi, in one run, each measurement in a fresh child process:
   added document took to become visible (target: within 1 s);
 * **latency**: query p50/p95 at 2,000 and at every article, one thread, the code under test
   against ``--baseline`` (another checkout of vnsearch, e.g. ``git archive`` of an older
-  commit), so that the two are compared within one run.
+  commit), so that the two are compared within one run; with ``--baseline`` the writer
+  scenario runs for both checkouts too, each on its own copy of the large index.
 
 The writer scenario works on a copy of the large index; the other indexes are built once in
 ``--work`` (by the code under test) and reused. Every phase stops by itself after a fixed
@@ -348,12 +349,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.baseline:
         results["baseline_peak_one"] = run_child(args, "peak", args.baseline, big, bound, threads=1)
     scratch = args.work / "writer-copy"
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(big, scratch)
-    try:
-        results["writer"] = run_child(args, "writer", ROOT, scratch, bound)
-    finally:
+    for key, code in [("writer", ROOT)] + ([("baseline_writer", args.baseline)] if args.baseline else []):
         shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(big, scratch)  # each from the same index: no adds of the other
+        try:
+            results[key] = run_child(args, "writer", code, scratch, bound)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     results["latency"] = {}
     for name, folder in folders.items():
         results["latency"][name] = {"vnsearch": run_child(args, "latency", ROOT, folder, bound)}
@@ -370,7 +372,6 @@ def report(r: dict[str, Any]) -> str:
     size = r["index_bytes"]["large" if "large" in r["index_bytes"] else "small"]
     t = r["threads"]
     growth = t["after_threads"]["rss"] - t["warm"]["rss"]
-    w = r["writer"]
     lines = [
         f"machine: {r['machine']}; load {r['load_at_end']:.1f} at the end",
         f"index: {size / mib:.0f} MiB on disk",
@@ -386,14 +387,9 @@ def report(r: dict[str, Any]) -> str:
     if "baseline_peak_one" in r:
         b = r["baseline_peak_one"]["peak_rss"]
         lines.append(f"baseline peak RSS, one thread: {b / mib:.0f} MiB = {b / size:.2f}x")
-    lines.append(
-        f"writer: {w['added']} added, lost {w['lost']}, doubled {w['doubled']}, errors "
-        f"{w['search_errors']} search + {w['writer_error_count']} write; documents {w['documents_before']} -> "
-        f"{w['documents_after']}; p50/p95 alone {w['alone']['p50_ms']:.0f}/{w['alone']['p95_ms']:.0f} ms, "
-        f"with writer {w['with_writer']['p50_ms']:.0f}/{w['with_writer']['p95_ms']:.0f} ms "
-        f"(p95 ratio {w['with_writer']['p95_ms'] / w['alone']['p95_ms']:.2f}, target <= 1.3); visible after "
-        f"p50 {w['visible']['p50_ms']:.0f} ms, p95 {w['visible']['p95_ms']:.0f} ms, max {w['visible']['max_s'] or 0:.2f} s"
-    )
+    for key, name in (("writer", "writer"), ("baseline_writer", "baseline writer")):
+        if key in r:
+            lines.append(f"{name}: {_writer_line(r[key])}")
     for name, by in r["latency"].items():
         ours = by["vnsearch"]
         text = f"latency {name} ({r['documents'][name]} articles): p50/p95 {ours['p50_ms']:.1f}/{ours['p95_ms']:.1f} ms"
@@ -405,6 +401,17 @@ def report(r: dict[str, Any]) -> str:
             )
         lines.append(text)
     return "\n".join(lines)
+
+
+def _writer_line(w: dict[str, Any]) -> str:
+    return (
+        f"{w['added']} added, lost {w['lost']}, doubled {w['doubled']}, errors "
+        f"{w['search_errors']} search + {w['writer_error_count']} write; documents {w['documents_before']} -> "
+        f"{w['documents_after']}; p50/p95 alone {w['alone']['p50_ms']:.0f}/{w['alone']['p95_ms']:.0f} ms, "
+        f"with writer {w['with_writer']['p50_ms']:.0f}/{w['with_writer']['p95_ms']:.0f} ms "
+        f"(p95 ratio {w['with_writer']['p95_ms'] / w['alone']['p95_ms']:.2f}, target <= 1.3); visible after "
+        f"p50 {w['visible']['p50_ms']:.0f} ms, p95 {w['visible']['p95_ms']:.0f} ms, max {w['visible']['max_s'] or 0:.2f} s"
+    )
 
 
 if __name__ == "__main__":

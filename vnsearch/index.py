@@ -18,6 +18,7 @@ failing. Apps that add a document at a time can leave commits to a background th
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as _dt
 import functools
@@ -30,6 +31,8 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, cast
+
+from whoosh.writing import MERGE_SMALL
 
 from vnsearch import workers
 from vnsearch.documents import Document, SkippedRecord, documents_from, load, parse_date
@@ -51,7 +54,7 @@ from vnsearch.results import HIGHLIGHT_TAGS
 from vnsearch.schema import IndexSchema
 from vnsearch.settings import AUTOCOMMIT_DOCUMENTS, AUTOCOMMIT_SECONDS, DEFAULT_CACHE_BYTES
 from vnsearch.version import __version__
-from vnsearch.whoosh_ext.merging import merge_small_tiers
+from vnsearch.whoosh_ext.merging import Merge, small_tier_groups, substitute
 from vnsearch.whoosh_ext.readers import delete_term, open_view, shared_readers
 from vnsearch.whoosh_ext.segment_writer import Writer, commit_with_segments
 from vnsearch.whoosh_ext.storage import (
@@ -213,6 +216,9 @@ class Index:
         self.readonly = readonly
         self._write_lock = threading.RLock()  # held by each write and each batch block
         self._committer: _Committer | None = None
+        self._merger: _Merger | None = None
+        self._merges: list[Merge] = []  # merged segments written, for the next commit to use
+        self._merging: Merge | None = None  # the one being written
         self._background_error: BaseException | None = None
         self._pending_since = 0.0  # when the oldest uncommitted write was made
         self._known: tuple[int, set[str]] | None = None  # (commit, ids in it): see _known_ids
@@ -431,15 +437,30 @@ class Index:
             small = self._pending < _SMALL_COMMIT
             self._pending = 0
             self._batch_ids.clear()
-            if built:
-                commit_with_segments(writer, built)
-            elif small:
-                writer.commit(mergetype=merge_small_tiers)  # never rewrites the large segments
-            else:
-                writer.commit()
+            merges, self._merges = self._merges, []
+            stale: list[Merge] = []
+
+            def policy(writer: Any, segments: list[Any]) -> list[Any]:
+                segments, _, old = substitute(merges, segments)
+                stale.extend(old)
+                # Small commits never merge here (see merging.py); bulk ones as Whoosh does.
+                return segments if small and not built else MERGE_SMALL(writer, segments)
+
+            writer.mergetype = policy  # also what commit_with_segments merges by
+            try:
+                if built:
+                    commit_with_segments(writer, built)
+                else:
+                    writer.commit()
+            finally:
+                for merge in merges:
+                    merge.committed()  # in the commit, or left to the next commit's clean-up
+            for merge in stale:
+                merge.discard()
             if self._known is not None and self._known[0] == writer.generation - 1:
                 self._known = (writer.generation, self._known[1])  # this commit's ids are in it
             self._refresh_searcher()
+            self._merge_if_due()
 
     @_serialised
     def cancel(self) -> None:
@@ -523,6 +544,9 @@ class Index:
         if self._closed:
             return
         self.stop_autocommit()
+        merger, self._merger = self._merger, None
+        if merger is not None:
+            merger.stop()  # a merge being written is finished and committed first
         self.commit()
         with self._searcher_lock:
             self._closed = True
@@ -868,6 +892,54 @@ class Index:
         if self._searcher is not None:
             self._searcher.refresh()
 
+    def _merge_if_due(self) -> None:
+        """After a commit: wake the background merger if some tier is due to be merged."""
+        if self._merging is None and self._due_merge() is not None:
+            if self._merger is None:
+                self._merger = _Merger(self)
+            self._merger.wake()
+
+    def _due_merge(self) -> list[Any] | None:
+        """The next group of segments to merge, none of them merged already."""
+        taken = {segid for merge in self._merges for segid in merge.deleted}
+        for group in small_tier_groups(self._readers.segments()):
+            if not taken.intersection(s.segment_id() for s in group):
+                return group
+        return None
+
+    def _merge_step(self, stopped: threading.Event) -> bool:
+        """The merger's step: write one due merge without the lock, then commit it (or
+        leave it to the pending writes' commit); False when none is due."""
+        if not _acquire(self._write_lock, stopped):
+            return False
+        try:
+            group = None if self._closed or self._merging else self._due_merge()
+            if group is None:
+                return False
+            merge = self._merging = Merge(self._ix, group)
+        finally:
+            self._write_lock.release()
+        try:
+            merge.build()
+        except (FileNotFoundError, IndexFileMissingError):
+            return False  # another process's commit removed a source: its merge, not ours
+        finally:
+            self._merging = None
+        if not _acquire(self._write_lock, stopped):
+            merge.discard()
+            return False
+        try:
+            self._merges.append(merge)
+            if self._writer is None and not self._closed:
+                try:
+                    self._open_writer()
+                except IndexLockedError:
+                    return True  # another process is writing: our next commit uses it
+                self.commit()  # puts it in place of its sources: no document waits for it
+        finally:
+            self._write_lock.release()
+        return True
+
 
 class _Committer:
     """A daemon thread committing an index's pending writes when due (see start_autocommit).
@@ -909,6 +981,70 @@ class _Committer:
                 index._background_error = exc
                 wait = self.seconds
             del index  # not held while waiting
+
+
+class _Merger:
+    """A daemon thread writing due merges of small segments (see merging.py), woken after
+    commits; it holds the index weakly, as _Committer does."""
+
+    def __init__(self, index: Index):
+        self._index = weakref.ref(index)
+        self._wakeup = threading.Event()
+        self._stopped = threading.Event()
+        self.idle = threading.Event()  # set while no merge is due or being written
+        self._thread = threading.Thread(target=self._run, name="vnsearch-merge", daemon=True)
+        self._thread.start()
+        weakref.finalize(index, self._halt)  # an Index dropped without close() stops it too
+        _MERGERS.add(self)
+
+    def _halt(self) -> None:
+        self._stopped.set()
+        self._wakeup.set()
+
+    def wake(self) -> None:
+        self.idle.clear()
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        self._halt()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            if not self._wakeup.is_set():
+                self.idle.set()
+            self._wakeup.wait()
+            self._wakeup.clear()
+            index = self._index()
+            if index is None or self._stopped.is_set():
+                self.idle.set()
+                return
+            try:
+                while not self._stopped.is_set() and index._merge_step(self._stopped):
+                    pass
+            except Exception as exc:  # kept for the app's next write to raise
+                index._background_error = exc
+            del index  # not held while waiting
+
+
+_MERGERS: "weakref.WeakSet[_Merger]" = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_merges() -> None:
+    # A daemon thread dies mid-write at exit: a merge being written is finished and committed
+    # first, so that a process that never closed its Index leaves no half-written segment.
+    for merger in list(_MERGERS):
+        merger.stop()
+
+
+def _acquire(lock: Any, stopped: threading.Event) -> bool:
+    """Take ``lock`` unless ``stopped`` is set first (close() may hold it while it waits)."""
+    while not lock.acquire(timeout=0.1):
+        if stopped.is_set():
+            return False
+    return True
 
 
 def _batches(

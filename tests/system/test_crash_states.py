@@ -104,6 +104,28 @@ def test_every_crash_state_of_an_optimize_holds_a_whole_commit(tmp_path, monkeyp
     print(f"\noptimize on {size} documents: {outcomes}")
 
 
+def test_every_crash_state_of_a_background_merge_commit_holds_a_whole_commit(tmp_path, monkeypatch):
+    from vnsearch.whoosh_ext.merging import Merge
+
+    path = tmp_path / "ix"
+    index = vnsearch.Index.create(path)
+    index.add(_records(0, 40), procs=1)
+    index.add(_records(40, 1), procs=1)
+    index.add(_records(41, 1), procs=1)
+    index.close()
+
+    def change(ix):
+        # What the background merger does, on two segments (ten make 8,000 crash states):
+        # write the merge without the lock, then commit it in place of its sources.
+        merge = Merge(ix.whoosh_index, ix._readers.segments()[1:])
+        merge.build()
+        ix._merges.append(merge)
+        ix._open_writer()
+
+    outcomes = _replay(tmp_path, path, change, monkeypatch)
+    print(f"\nmerge commit: {outcomes}")
+
+
 def test_every_crash_state_of_the_metadata_write_is_old_or_new(tmp_path):
     from vnsearch.whoosh_ext.storage import write_atomic
 

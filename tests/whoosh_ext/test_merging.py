@@ -1,9 +1,12 @@
-"""Small commits merge segments by tiers (vnsearch.whoosh_ext.merging), never the large ones."""
+"""Small commits merge segments by tiers (vnsearch.whoosh_ext.merging), never the large ones,
+in the background: the commit that adds a document never waits for a merge."""
 
 from __future__ import annotations
 
+import os
+
 from vnsearch import Index
-from vnsearch.whoosh_ext.merging import MERGE_FACTOR
+from vnsearch.whoosh_ext.merging import MERGE_FACTOR, Merge, small_tier_groups
 
 
 def _doc(i: int) -> dict:
@@ -15,12 +18,27 @@ def _segments(index: Index) -> list[tuple[str, int]]:
     return [(r.segment().segment_id(), r.doc_count_all()) for r, _ in leaves]
 
 
+def _merged(index: Index) -> None:
+    """Wait for the background merger to have written and committed what is due."""
+    if index._merger is not None:
+        assert index._merger.idle.wait(30)
+
+
+def _one_document_segments(index: Index, start: int, count: int) -> None:
+    with index:
+        index.add([_doc(i) for i in range(300)], procs=1)  # one large segment
+    for i in range(start, start + count):
+        with index:  # no merge made or committed while the block runs
+            index.add(_doc(i))
+
+
 def test_one_document_commits_keep_few_segments_and_never_rewrite_a_large_one():
     index = Index.create(None)
     index.add([_doc(i) for i in range(300)], procs=1)  # one large segment
     (large, _), = _segments(index)
     for i in range(300, 300 + 3 * MERGE_FACTOR):
         index.add(_doc(i))
+        _merged(index)
         segments = _segments(index)
         assert len(segments) <= 2 + MERGE_FACTOR  # the large one, tier 1, at most ten of tier 0
         assert segments[0] == (large, 300)  # untouched by every small commit
@@ -36,3 +54,61 @@ def test_replacing_after_another_writer_committed_leaves_one_copy(tmp_path):
     first.add(_doc(2))  # must replace what second wrote, which first had not seen
     with first.whoosh_index.searcher() as searcher:
         assert sorted(f["id"] for f in searcher.all_stored_fields()) == ["d1", "d2"]
+
+
+def test_a_one_document_commit_is_visible_before_the_merge_it_makes_due(tmp_path):
+    index = Index.create(tmp_path / "ix")
+    index.add([_doc(i) for i in range(300)], procs=1)
+    for i in range(300, 300 + MERGE_FACTOR - 1):
+        index.add(_doc(i))
+    _merged(index)
+    assert len(_segments(index)) == MERGE_FACTOR  # nothing due yet
+    with index._write_lock:  # the merger cannot start until this block ends
+        index.add(_doc(400))  # the tenth one-document segment: a merge is due
+        assert index.search("400", limit=1).total == 1  # visible before any merge
+        assert len(_segments(index)) == MERGE_FACTOR + 1
+    _merged(index)
+    assert [count for _, count in _segments(index)] == [300, MERGE_FACTOR]
+    assert len(index) == 300 + MERGE_FACTOR
+    assert index.search("ha noi", limit=1).total == 300 + MERGE_FACTOR
+    files = set(os.listdir(tmp_path / "ix"))
+    assert not [name for name in files if name.endswith(".tmp")]  # scratch folders gone
+    thread = index._merger._thread
+    index.close()
+    assert not thread.is_alive()
+
+
+def _commit_merge(index: Index, merge: Merge) -> None:
+    """What the background merger does with a merge it has written."""
+    index._merges.append(merge)
+    index._open_writer()
+    index.commit()
+
+
+def test_a_commit_while_a_merge_is_written_keeps_its_files(tmp_path):
+    index = Index.create(tmp_path / "ix")
+    with index._write_lock:  # the background merger waits: this test merges by hand
+        _one_document_segments(index, 300, MERGE_FACTOR)
+        group = small_tier_groups(index._readers.segments())[0]
+        merge = Merge(index.whoosh_index, group)  # its first files are written now
+        with index:
+            index.add(_doc(500))  # a commit, whose clean-up removes files of no commit...
+        merge.build()  # ...but not those of the merge being written
+        _commit_merge(index, merge)
+        assert [count for _, count in _segments(index)] == [300, 1, MERGE_FACTOR]
+    assert index.search("ha noi", limit=1).total == 300 + MERGE_FACTOR + 1
+
+
+def test_a_merge_whose_source_changed_is_dropped_not_committed(tmp_path):
+    index = Index.create(tmp_path / "ix")
+    with index._write_lock:
+        _one_document_segments(index, 300, MERGE_FACTOR)
+        group = small_tier_groups(index._readers.segments())[0]
+        merge = Merge(index.whoosh_index, group)
+        merge.build()
+        with index:
+            index.delete("d303")  # in a source, after it was merged
+        _commit_merge(index, merge)  # would bring d303 back
+        assert not any(name.startswith(merge.segment.segment_id()) for name in os.listdir(tmp_path / "ix"))
+    assert index.search("303", limit=1).total == 0
+    assert len(index) == 300 + MERGE_FACTOR - 1

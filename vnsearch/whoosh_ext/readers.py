@@ -238,6 +238,10 @@ class SharedReaders:
     def latest_generation(self) -> int:
         return TOC._latest_generation(self._storage, self._indexname)
 
+    def segments(self) -> list[Any]:
+        """The segments of the latest commit, as its table of contents lists them."""
+        return list(TOC.read(self._storage, self._indexname, schema=self._schema).segments)
+
     def doc_count(self) -> int:
         """Documents in the latest commit, deleted ones left out (from its table of contents)."""
         toc = TOC.read(self._storage, self._indexname, schema=self._schema)

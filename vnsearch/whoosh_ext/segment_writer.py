@@ -404,6 +404,7 @@ class _BlockWriter:
         """Start the field the field writer has just started."""
         self._fixedsize = fmt.fixed_value_size()
         self._fieldid = pack_ushort(self._fieldwriter._fieldid)
+        self._terms.sync()
 
     def write_term(self, tbytes: bytes, postings: list[Any], field_lengths: list[int] | None) -> None:
         """Write one term's flat postings ``[docnum, weight, vbytes, ...]`` and its term info."""
@@ -515,6 +516,12 @@ class _TermIndex:
         self._file = tindex.dbfile
         self._index = tindex.index
         self._buckets = tindex.buckets
+        self.sync()
+
+    def sync(self) -> None:
+        """Read the file's position (once a field): ``tell`` on a buffered file is a system
+        call, which per term was about a quarter of writing a one-document segment."""
+        self._position = self._file.tell()
 
     @staticmethod
     def fits(tindex: Any) -> bool:
@@ -524,9 +531,11 @@ class _TermIndex:
         tindex = self._tindex
         if key <= tindex.lastkey:
             raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
-        position = self._file.tell()
+        position = self._position
         self._index.append(position)
-        self._file.write(_KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+        entry = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+        self._file.write(entry)
+        self._position += len(entry)
         h = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")  # md5_hash
         self._buckets[h & 255].append((h, position))
         tindex.lastkey = key

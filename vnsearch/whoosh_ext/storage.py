@@ -41,6 +41,7 @@ import stat
 import struct
 import sys
 import tempfile
+import threading
 import uuid
 import weakref
 import zlib
@@ -64,6 +65,8 @@ __all__ = [
     "FileOps",
     "DurableStorage",
     "commit_toc",
+    "hold_segment",
+    "release_segment",
     "write_toc",
     "create_index",
     "write_atomic",
@@ -401,13 +404,59 @@ def _segment_files(storage: DurableStorage, segments: Sequence[Any]) -> list[str
     return files
 
 
+class _Held:
+    """A segment being written outside a commit, as Whoosh's ``clean_files`` sees segments."""
+
+    def __init__(self, segid: str):
+        self._segid = segid
+
+    def segment_id(self) -> str:
+        return self._segid
+
+
+_HELD: dict[Any, dict[str, _Held]] = {}  # folder (or in-memory storage) -> segments held
+_HELD_LOCK = threading.Lock()
+
+
+def _held_key(storage: Any) -> Any:
+    # Per folder, not per storage object: two Index objects of one folder share a process.
+    if isinstance(storage, DurableStorage):
+        return ("folder", os.path.realpath(storage.folder))
+    return ("ram", id(storage))
+
+
+def hold_segment(storage: Any, segid: str) -> None:
+    """Keep the files of segment ``segid`` (being written, in no commit yet) from the
+    clean-up of this process's commits, which deletes the files of every other segment.
+    Another process's commit does not know of it (its merge then fails and is dropped)."""
+    with _HELD_LOCK:
+        _HELD.setdefault(_held_key(storage), {})[segid] = _Held(segid)
+
+
+def release_segment(storage: Any, segid: str) -> None:
+    """Stop keeping the files of ``segid`` (see :func:`hold_segment`)."""
+    key = _held_key(storage)
+    with _HELD_LOCK:
+        held = _HELD.get(key, {})
+        held.pop(segid, None)
+        if not held:
+            _HELD.pop(key, None)
+
+
+def _clean(storage: Any, writer: Any, segments: Sequence[Any]) -> None:
+    """Delete the files only previous commits needed, keeping the held segments' files."""
+    with _HELD_LOCK:
+        held = list(_HELD.get(_held_key(storage), {}).values())
+    clean_files(storage, writer.indexname, writer.generation, [*segments, *held])
+
+
 def commit_toc(writer: Any, segments: Sequence[Any]) -> None:
     """``SegmentWriter._commit_toc`` in Lucene's order (see the module docstring)."""
     storage = writer.storage
     if not isinstance(storage, DurableStorage):
         # The in-memory index: nothing to fsync.
         TOC(writer.schema, list(segments), writer.generation).write(storage, writer.indexname)
-        clean_files(storage, writer.indexname, writer.generation, segments)
+        _clean(storage, writer, segments)
         return
     ops = storage.ops
     manifest: dict[str, tuple[int, int]] = {}
@@ -427,7 +476,7 @@ def commit_toc(writer: Any, segments: Sequence[Any]) -> None:
     storage.sums.update(manifest)
     storage.verified(fresh)
     # The commit is durable: what only the previous commits needed can go.
-    clean_files(storage, writer.indexname, writer.generation, segments)
+    _clean(storage, writer, segments)
     for name in storage.list():
         if _TEMP_TOC.match(name):
             try:
