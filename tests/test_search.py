@@ -70,8 +70,9 @@ def _shared_title_corpus() -> list[dict]:
     """An article cut into 20 passages that share its title, beside 20 other articles, and one
     article that answers the queries in its body under an unrelated title; no other body holds
     a query word."""
-    from conftest import SAMPLE_CORPUS
     from vnsearch.vietnamese.text import fold
+
+    from conftest import SAMPLE_CORPUS
 
     words = {fold(w) for q in SHARED_TITLE_QUERIES for w in q.split()} - {"thi", "truong"}
     sentences = [s.strip() for p in sorted(SAMPLE_CORPUS.glob("*.txt"))

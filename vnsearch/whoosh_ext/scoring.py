@@ -77,8 +77,8 @@ class CombinedTerm(wq.Or):
 
     def __eq__(self, other: object) -> bool:
         return (
-            type(other) is type(self) and other.fields == self.fields  # type: ignore[attr-defined]
-            and other.text == self.text and other.boost == self.boost  # type: ignore[attr-defined]
+            type(other) is type(self) and other.fields == self.fields
+            and other.text == self.text and other.boost == self.boost
         )
 
     def __hash__(self) -> int:
