@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from vnsearch.documents.loading import walk
 from vnsearch.documents.options import FILE_OPTIONS, LOAD_OPTIONS, ErrorMode, LoadOptions
-from vnsearch.errors import CorpusIsIndexError, IndexNotFoundError, VnsearchError
+from vnsearch.errors import CorpusIsIndexError, IndexClosedError, IndexNotFoundError, VnsearchError
 from vnsearch.index import META_FILE, Index, Progress
 from vnsearch.version import __version__
 
@@ -53,6 +53,7 @@ SAMPLE_FIELDS: Mapping[str, str] = {"author": "text"}
 _MAX_OPEN = 8  # indexes kept open in this process
 _STALE_BUILD_SECONDS = 3600.0  # a temporary build folder this old belongs to a crashed run
 _BUILD_ATTEMPTS = 3  # builds tried while the files keep changing under them
+_SEARCH_ATTEMPTS = 3  # a search whose cached index another thread closed (swap, eviction) starts again
 _HASH_CHUNK = 1 << 20  # bytes read at a time when hashing a corpus file
 _MAX_HASHES = 100_000  # file digests remembered in this process
 _SOURCE_FILE = "source.json"  # written beside the index: what it was built from, for people
@@ -81,6 +82,11 @@ def search(
     ``field_types`` (extra fields to declare, as for :meth:`vnsearch.Index.create`).
     """
     build = {name: options.pop(name) for name in (*_LOADER_OPTIONS, "field_types") if name in options}
+    for _ in range(_SEARCH_ATTEMPTS - 1):
+        try:
+            return index_for(source, index=index, **build).search(query, limit=limit, **options)
+        except IndexClosedError:
+            continue  # the cache swapped in a newer build (or evicted it) as this search began
     return index_for(source, index=index, **build).search(query, limit=limit, **options)
 
 
