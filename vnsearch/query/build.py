@@ -196,15 +196,12 @@ class _Builder:
     def combined(self, fields: tuple[str, ...], twin: str, text: str, boost: float) -> list[wq.Query]:
         """``text`` in one twin of ``fields``, scored as one BM25F field (title and body
         saturate together, weighted by ``field_weight``); nothing when no field holds it."""
-        held = tuple(
-            (name + twin, self.settings.field_weight(name)) for name in fields
-            if self.reader is None or self.reader.doc_frequency(name + twin, text)
-        )
-        if not held:
+        routes = tuple((name + twin, self.settings.field_weight(name)) for name in fields)
+        if self.reader is not None and not any(self.reader.doc_frequency(name, text) for name, _ in routes):
             return []
-        if len(fields) == 1:
-            return [wq.Term(held[0][0], text, boost=boost)]  # one field: plain BM25
-        return [CombinedTerm(tuple((name + twin, self.settings.field_weight(name)) for name in fields), text, boost)]
+        if len(routes) == 1:
+            return [wq.Term(routes[0][0], text, boost=boost)]  # one field: plain BM25
+        return [CombinedTerm(routes, text, boost)]
 
     def words(self, syllables: list[str], words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
         """Terms for the words among the syllables: pyvi's (typed with accents) and every run

@@ -364,13 +364,9 @@ class _Evaluator:
     def add_combined(self, q: CombinedTerm, out: Match) -> None:
         """Adds a BM25F term's matches and scores into ``out`` (see :class:`CombinedTerm`)."""
         arrays, schema = self.arrays, self.arrays.searcher.schema
-        routes = []
-        for fieldname, weight in q.fields:
-            if fieldname not in schema:
-                continue
-            term = arrays.term(fieldname, q.text)
-            if len(term):
-                routes.append((fieldname, weight, term))
+        fields = [(fieldname, weight) for fieldname, weight in q.fields if fieldname in schema]
+        terms = [(fieldname, weight, arrays.term(fieldname, q.text)) for fieldname, weight in fields]
+        routes = [route for route in terms if len(route[2])]
         if not routes:
             return
         if len(routes) == 1:
@@ -389,10 +385,9 @@ class _Evaluator:
             return
         length = np.zeros(len(ids), dtype=np.float64)
         average = 0.0
-        for fieldname, weight in q.fields:
-            if fieldname in schema:
-                length += weight * arrays.lengths(fieldname)[ids]
-                average += weight * (arrays.searcher.avg_field_length(fieldname) or 0.0)
+        for fieldname, weight in fields:
+            length += weight * arrays.lengths(fieldname)[ids]
+            average += weight * (arrays.searcher.avg_field_length(fieldname) or 0.0)
         w = self.weighting
         score = bm25(w.idf_of(self.size, len(ids)), tf, length, average or 1.0, w.B, w.K1)
         out.score[ids] += score * q.boost if q.boost != 1.0 else score
