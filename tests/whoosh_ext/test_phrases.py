@@ -17,6 +17,7 @@ from whoosh import query as wq
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query.qcore import QueryError
+from whoosh_reference import whoosh_scores
 
 from vnsearch.whoosh_ext.postings import PostingArrays
 from vnsearch.whoosh_ext.scoring import BM25
@@ -56,19 +57,8 @@ def arrays(searcher):
     return PostingArrays(searcher)
 
 
-def whooshs(searcher, q: wq.Query) -> dict[int, float]:
-    """{document: score} from Whoosh's matcher, segment by segment."""
-    found = {}
-    for sub, offset in searcher.leaf_searchers():
-        matcher = q.matcher(sub, searcher.context())
-        while matcher.is_active():
-            found[offset + matcher.id()] = matcher.score()
-            matcher.next()
-    return found
-
-
 def assert_same(arrays, searcher, q: wq.Query) -> None:
-    expected = whooshs(searcher, q)
+    expected = whoosh_scores(searcher, q)
     found = arrays.evaluate(q, WEIGHTING)
     docs = found.docs().tolist()
     assert docs == sorted(expected), q
@@ -99,7 +89,7 @@ def test_phrase_matches_and_scores_as_whoosh(arrays, searcher, words, slop):
 def test_the_cases_above_match_something(arrays, searcher):
     # Guard against a fixture where the comparisons above are of empty sets.
     for words, slop, at_least in ((["an", "an", "an"], 1, 20), (["co", "da", "em"], 3, 10), (["an", "ba"], 1, 100)):
-        assert len(whooshs(searcher, wq.Phrase("body", words, slop=slop))) >= at_least
+        assert len(whoosh_scores(searcher, wq.Phrase("body", words, slop=slop))) >= at_least
 
 
 def test_boost_and_nesting(arrays, searcher):
@@ -107,7 +97,7 @@ def test_boost_and_nesting(arrays, searcher):
         wq.Phrase("body", ["an", "ba"], boost=2.5),
         wq.And([wq.Phrase("body", ["co", "an"], slop=2), wq.Term("body", "da")]),
     ])
-    expected_or = whooshs(searcher, q.subqueries[0])
+    expected_or = whoosh_scores(searcher, q.subqueries[0])
     found = arrays.evaluate(q, WEIGHTING)
     assert set(expected_or) <= set(found.docs().tolist())
     assert_same(arrays, searcher, q.subqueries[0])
@@ -124,7 +114,7 @@ def test_deleted_documents_never_match(arrays, searcher):
 def test_what_whoosh_refuses_it_refuses_too(arrays, searcher):
     q = wq.Phrase("plain", ["an", "ba"])  # no positions
     with pytest.raises(QueryError):
-        whooshs(searcher, q)
+        whoosh_scores(searcher, q)
     with pytest.raises(QueryError):
         arrays.evaluate(q, WEIGHTING)
     assert arrays.evaluate(wq.Phrase("nofield", ["an", "ba"]), WEIGHTING).count() == 0

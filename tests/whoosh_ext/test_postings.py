@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
+from whoosh_reference import whoosh_scores
 
 from vnsearch import Index
 from vnsearch import query as _q
@@ -82,13 +83,7 @@ def reference(searcher, q: wq.Query) -> dict[int, float]:
     if kind is wq.AndNot:
         a, b = reference(searcher, q.a), reference(searcher, q.b)
         return {d: s for d, s in a.items() if d not in b}
-    found = {}
-    for sub, offset in searcher.leaf_searchers():
-        matcher = q.matcher(sub, searcher.context())
-        while matcher.is_active():
-            found[offset + matcher.id()] = matcher.score()
-            matcher.next()
-    return found
+    return whoosh_scores(searcher, q)
 
 
 def combined_reference(searcher, q: CombinedTerm) -> dict[int, float]:
