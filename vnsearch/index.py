@@ -454,9 +454,10 @@ class Index:
                     writer.commit()
             finally:
                 for merge in merges:
-                    merge.committed()  # in the commit, or left to the next commit's clean-up
-            for merge in stale:
-                merge.discard()
+                    if merge in stale:
+                        merge.discard()  # in no commit: its files go now
+                    else:
+                        merge.committed()  # in the commit, or left to the next commit's clean-up
             if self._known is not None and self._known[0] == writer.generation - 1:
                 self._known = (writer.generation, self._known[1])  # this commit's ids are in it
             self._refresh_searcher()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from vnsearch import Index
+from vnsearch.whoosh_ext import merging
 from vnsearch.whoosh_ext.merging import MERGE_FACTOR, Merge, small_tier_groups
 
 
@@ -99,8 +100,11 @@ def test_a_commit_while_a_merge_is_written_keeps_its_files(tmp_path):
     assert index.search("ha noi", limit=1).total == 300 + MERGE_FACTOR + 1
 
 
-def test_a_merge_whose_source_changed_is_dropped_not_committed(tmp_path):
+def test_a_merge_whose_source_changed_is_dropped_not_committed(tmp_path, monkeypatch):
     index = Index.create(tmp_path / "ix")
+    released: list[str] = []
+    real_release = merging.release_segment
+    monkeypatch.setattr(merging, "release_segment", lambda s, segid: (released.append(segid), real_release(s, segid)))
     with index._write_lock:
         _one_document_segments(index, 300, MERGE_FACTOR)
         group = small_tier_groups(index._readers.segments())[0]
@@ -109,6 +113,7 @@ def test_a_merge_whose_source_changed_is_dropped_not_committed(tmp_path):
         with index:
             index.delete("d303")  # in a source, after it was merged
         _commit_merge(index, merge)  # would bring d303 back
+        assert released == [merge.segment.segment_id()]  # once: dropped, not also "committed"
         assert not any(name.startswith(merge.segment.segment_id()) for name in os.listdir(tmp_path / "ix"))
     assert index.search("303", limit=1).total == 0
     assert len(index) == 300 + MERGE_FACTOR - 1

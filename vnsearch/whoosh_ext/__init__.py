@@ -32,7 +32,7 @@ class Private(NamedTuple):
 
     name: str  # qualified: the module, then attributes
     use: str  # what vnsearch uses it for
-    module: str  # the vnsearch.whoosh_ext module that uses it
+    module: str  # the vnsearch.whoosh_ext modules that use it, ", "-joined
     instance: bool = False  # set on instances (in __init__ or later), not on the class
     # The parameters after self (", "-joined), a struct's format, or a constant's repr.
     shape: str | None = None
@@ -87,9 +87,9 @@ PRIVATE_NAMES: tuple[Private, ...] = (
     Private(f"{_WRITER}._tempstorage", "where the postings pool's runs go", "segment_writer", True),
     Private(f"{_WRITER}._flush_segment", "overridden: writes the segment's postings", "segment_writer",
             shape=""),
-    Private(f"{_WRITER}._finalize_segment", "finishes a segment without committing it", "segment_writer",
-            shape=""),
-    Private(f"{_WRITER}._close_segment", "drops a segment's files", "segment_writer", shape=""),
+    Private(f"{_WRITER}._finalize_segment", "finishes a segment without committing it",
+            "segment_writer, merging", shape=""),
+    Private(f"{_WRITER}._close_segment", "drops a segment's files", "segment_writer, merging", shape=""),
     Private(f"{_WRITER}._merge_segments", "merges small segments before a commit", "segment_writer",
             shape="mergetype, optimize, merge"),
     Private(f"{_WRITER}._commit_toc", "commits a list of segments", "segment_writer", shape="segments"),
