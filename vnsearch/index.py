@@ -90,6 +90,7 @@ _MAX_AUTO_PROCS = 4  # each worker holds a batch share and its postings in memor
 # Commits of fewer writes (an app adding documents as they come) merge by tiers, never the
 # large segments; larger ones keep Whoosh's merge policy, as bulk indexing always has.
 _SMALL_COMMIT = 1_000
+_MERGE_PAUSE = 1.0  # seconds at most a background merge waits, each time, for writes to end
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -99,7 +100,7 @@ def _serialised(method: _Method) -> _Method:
 
     @functools.wraps(method)
     def locked(self: "Index", *args: Any, **kwargs: Any) -> Any:
-        with self._write_lock:
+        with self._writing(), self._write_lock:
             return method(self, *args, **kwargs)
 
     return cast(_Method, locked)
@@ -219,6 +220,11 @@ class Index:
         self._merger: _Merger | None = None
         self._merges: list[Merge] = []  # merged segments written, for the next commit to use
         self._merging: Merge | None = None  # the one being written
+        # Writes waiting for the write lock or holding it: a merge being written pauses meanwhile.
+        self._writes = 0
+        self._no_writes = threading.Event()
+        self._no_writes.set()
+        self._writes_lock = threading.Lock()
         self._background_error: BaseException | None = None
         self._pending_since = 0.0  # when the oldest uncommitted write was made
         self._known: tuple[int, set[str]] | None = None  # (commit, ids in it): see _known_ids
@@ -732,7 +738,7 @@ class Index:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
         run.declared = frozenset(spec.name for spec in self.schema.extra_fields)
-        with self._write_lock:
+        with self._writing(), self._write_lock:
             self._check_writable()
             procs, docs = self._procs_for(procs, docs)
             if procs > 1:
@@ -889,6 +895,21 @@ class Index:
                 self.cancel()
                 raise
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Marks a write (of the app or the committer) from before it waits for the lock
+        until its commit is visible: the background merge pauses meanwhile."""
+        with self._writes_lock:
+            self._writes += 1
+            self._no_writes.clear()
+        try:
+            yield
+        finally:
+            with self._writes_lock:
+                self._writes -= 1
+                if not self._writes:
+                    self._no_writes.set()
+
     def _refresh_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.refresh()
@@ -917,7 +938,12 @@ class Index:
             group = None if self._closed or self._merging else self._due_merge()
             if group is None:
                 return False
-            merge = self._merging = Merge(self._ix, group)
+            def pause() -> None:
+                # Bounded: a merge still ends under writes that never stop.
+                if not stopped.is_set():
+                    self._no_writes.wait(_MERGE_PAUSE)
+
+            merge = self._merging = Merge(self._ix, group, pause)
         finally:
             self._write_lock.release()
         try:

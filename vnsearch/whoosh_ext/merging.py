@@ -23,11 +23,11 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import defaultdict
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from whoosh.reading import SegmentReader
 
-from vnsearch.whoosh_ext.segment_writer import Writer
+from vnsearch.whoosh_ext.segment_writer import PAUSE_EVERY, Writer
 from vnsearch.whoosh_ext.storage import hold_segment, release_segment
 
 __all__ = ["MERGE_FACTOR", "Merge", "small_tier_groups", "substitute", "tier"]
@@ -65,7 +65,9 @@ class Merge:
     :meth:`discard` it.
     """
 
-    def __init__(self, ix: Any, sources: Sequence[Any]):
+    def __init__(self, ix: Any, sources: Sequence[Any], pause: Callable[[], object] | None = None):
+        """``pause`` is called every :data:`PAUSE_EVERY` documents, postings or terms: the
+        index waits there while its own writes run, which then need not share the CPU."""
         self.sources = list(sources)
         # Deletions only grow: a source deleted from since is no longer what was merged.
         self.deleted = {s.segment_id(): s.deleted_count() for s in self.sources}
@@ -74,7 +76,7 @@ class Merge:
         self._scratch = ix.storage.temp_storage(f"merge-{uuid.uuid4().hex}.tmp")
         apart = copy.copy(ix)
         apart.storage = _ScratchApart(ix.storage, self._scratch)
-        self._writer = Writer(apart, _lk=False)
+        self._writer = Writer(apart, _lk=False, pause=pause)
         self._id = self._writer.newsegment.segment_id()
         hold_segment(self._storage, self._id)  # a commit meanwhile must not delete its files
 
@@ -83,7 +85,7 @@ class Merge:
         writer = self._writer
         try:
             for source in self.sources:
-                reader = SegmentReader(writer.storage, writer.schema, source)
+                reader = _PausingReader(writer.storage, writer.schema, source, writer.pause)
                 try:
                     writer.add_reader(reader)
                 finally:
@@ -116,6 +118,30 @@ class Merge:
                     self._storage.delete_file(name)
                 except OSError:
                     pass  # the next commit's clean-up removes it
+
+
+class _PausingReader(SegmentReader):
+    """A segment's reader whose documents and postings, read for a merge, come with pauses."""
+
+    def __init__(self, storage: Any, schema: Any, segment: Any, pause: Callable[[], object] | None):
+        super().__init__(storage, schema, segment)
+        self._pause = pause
+
+    def iter_docs(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        return _pausing(super().iter_docs(), self._pause)
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        return _pausing(super().iter_postings(), self._pause)
+
+
+def _pausing(items: Iterator[Any], pause: Callable[[], object] | None) -> Iterator[Any]:
+    if pause is None:
+        yield from items
+        return
+    for n, item in enumerate(items, 1):
+        yield item
+        if n % PAUSE_EVERY == 0:
+            pause()
 
 
 class _ScratchApart:

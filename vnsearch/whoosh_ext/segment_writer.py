@@ -25,7 +25,7 @@ import operator
 import zlib
 from array import array
 from pickle import dumps  # whoosh.compat's dumps; whoosh.compat itself is not imported
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from whoosh import formats
 from whoosh.codec import whoosh3
@@ -39,21 +39,26 @@ from whoosh.writing import SegmentWriter
 from vnsearch.analysis import exact_analyzer, folded_analyzer, twin_positions
 from vnsearch.whoosh_ext.storage import DurableStorage, commit_toc
 
-__all__ = ["Writer", "build_segment", "commit_with_segments"]
+__all__ = ["PAUSE_EVERY", "Writer", "build_segment", "commit_with_segments"]
+
+PAUSE_EVERY = 200  # terms or postings a background writer handles between two calls of its pause
 
 
 class Writer(SegmentWriter):
     """Whoosh's segment writer, faster on vnsearch's text fields (same index format)."""
 
-    def __init__(self, ix: Any, **kwargs: Any):
+    def __init__(self, ix: Any, *, pause: Callable[[], object] | None = None, **kwargs: Any):
+        """``pause`` is called every :data:`PAUSE_EVERY` terms written: a background writer
+        (a merge) waits there while the index's own writes run."""
         super().__init__(ix, **kwargs)
+        self.pause = pause
         self._plans = _plans(self.schema)
         # Spelling and vector fields take Whoosh's own path, with everything else.
         self._whoosh_only = not self._plans or any(
             field.separate_spelling() or field.vector for _, field in self.schema.items()
         )
         if not self._whoosh_only:
-            self.pool = _Postings(self._tempstorage, limitmb=kwargs.get("limitmb", 128))
+            self.pool = _Postings(self._tempstorage, limitmb=kwargs.get("limitmb", 128), pause=pause)
         self._new_ids: dict[str, list[int]] = {}  # id -> its documents in the new segment
         self._deleted_new: set[int] = set()  # documents of the new segment deleted before commit
 
@@ -182,7 +187,7 @@ class _Postings:
     in memory term by term.
     """
 
-    def __init__(self, tempstore: Any, limitmb: float = 128):
+    def __init__(self, tempstore: Any, limitmb: float = 128, pause: Callable[[], object] | None = None):
         self._tempstore = tempstore
         self._limit = limitmb * 1024 * 1024
         self._size = 0
@@ -190,6 +195,7 @@ class _Postings:
         self._terms: dict[str, dict[Any, list[Any]]] = {}
         self._runs: list[str] = []
         self.fieldnames: set[str] = set()  # PostingPool's attribute
+        self._pause = pause
 
     def _field(self, fieldname: str) -> dict[Any, list[Any]]:
         terms = self._terms.get(fieldname)
@@ -322,6 +328,8 @@ class _Postings:
     def write(self, fieldwriter: Any, schema: Any, lengths: Any) -> None:
         """Write every term's posting list with ``fieldwriter`` (Whoosh's ``W3FieldWriter``)."""
         blocks = _BlockWriter(fieldwriter)
+        pause = self._pause
+        written = 0
         for fieldname, terms in itertools.groupby(self.terms(), key=_first):
             field = schema[fieldname]
             fieldwriter.start_field(fieldname, field)
@@ -329,6 +337,9 @@ class _Postings:
             blocks.start_field(field.format)
             for _, tbytes, postings in terms:
                 blocks.write_term(tbytes, postings, field_lengths)
+                written += 1
+                if pause is not None and written % PAUSE_EVERY == 0:
+                    pause()
             fieldwriter.finish_field()
 
     def cleanup(self) -> None:
