@@ -240,6 +240,8 @@ def child_writer(args: argparse.Namespace, vnsearch: Any) -> dict[str, Any]:
         "documents_after": len(index),
         "visible": {"max_s": max(visible) if visible else None, **percentiles(visible)},
         "committed": {"max_s": max(committed) if committed else None, **percentiles(committed)},
+        "first_visible_s": visible[0] if visible else None,  # the first add also reads the index's ids
+        "slowest": visible.index(max(visible)) if visible else None,
         "peak_rss": peak_rss(),
     }
 
@@ -416,7 +418,8 @@ def _writer_line(w: dict[str, Any]) -> str:
         f"(p95 ratio {w['with_writer']['p95_ms'] / w['alone']['p95_ms']:.2f}, target <= 1.3); visible after "
         f"p50 {w['visible']['p50_ms']:.0f} ms, p95 {w['visible']['p95_ms']:.0f} ms, max {w['visible']['max_s'] or 0:.2f} s"
         f" (add() returned after p50 {w['committed']['p50_ms']:.0f} ms, p95 {w['committed']['p95_ms']:.0f} ms, "
-        f"max {w['committed']['max_s'] or 0:.2f} s)"
+        f"max {w['committed']['max_s'] or 0:.2f} s; the first add {w['first_visible_s'] or 0:.2f} s, "
+        f"the slowest was add {w['slowest']})"
     )
 
 

@@ -47,6 +47,23 @@ def test_upsert_by_id_replaces_without_duplicates(tmp_path):
     assert ids(index.search("cũ")) == []
 
 
+def test_small_adds_look_ids_up_and_large_ones_read_them_all(tmp_path, monkeypatch):
+    from vnsearch import index as index_module
+
+    monkeypatch.setattr(index_module, "_ID_LOOKUPS", 5)
+    Index.create(tmp_path / "ix").add([{"id": str(i), "body": f"bản {i} cũ"} for i in range(20)])
+    index = Index.open(tmp_path / "ix")  # a new object: no ids known yet
+    for i in (3, 30, 4):  # replacing, adding, replacing: one id looked up each
+        index.add({"id": str(i), "body": f"bản {i} mới"})
+        assert index._known is not None and index._known[1].ids is None  # never read whole
+    assert len(index) == 21
+    assert sorted(ids(index.search("mới"))) == ["3", "30", "4"]
+    index.add([{"id": str(i), "body": f"bản {i} mới"} for i in range(10, 17)])  # more than 5
+    assert index._known is not None and index._known[1].ids is not None
+    assert len(index) == 21
+    assert ids(index.search("cũ", limit=30)) and not set(ids(index.search("cũ", limit=30))) & {"3", "4", "10", "16"}
+
+
 def test_duplicate_ids_in_one_call_keep_the_last():
     index = Index.create(None)
     index.add([{"id": "1", "body": "một"}, {"id": "1", "body": "hai"}, {"id": "2", "body": "ba"}])

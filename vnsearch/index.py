@@ -90,6 +90,7 @@ _MAX_AUTO_PROCS = 4  # each worker holds a batch share and its postings in memor
 # Commits of fewer writes (an app adding documents as they come) merge by tiers, never the
 # large segments; larger ones keep Whoosh's merge policy, as bulk indexing always has.
 _SMALL_COMMIT = 1_000
+_ID_LOOKUPS = 200  # ids of one write looked up one by one before all are read (_KnownIds)
 _MERGE_PAUSE = 1.0  # seconds at most a background merge waits, each time, for writes to end
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -227,7 +228,7 @@ class Index:
         self._writes_lock = threading.Lock()
         self._background_error: BaseException | None = None
         self._pending_since = 0.0  # when the oldest uncommitted write was made
-        self._known: tuple[int, set[str]] | None = None  # (commit, ids in it): see _known_ids
+        self._known: tuple[int, _KnownIds] | None = None  # (commit, ids in it): see _known_ids
         self.cache_bytes = DEFAULT_CACHE_BYTES if cache_bytes is None else cache_bytes
         # This process's segment readers of the folder, held while the Index is.
         self._readers = shared_readers(whoosh_index)
@@ -464,8 +465,10 @@ class Index:
                         merge.discard()  # in no commit: its files go now
                     else:
                         merge.committed()  # in the commit, or left to the next commit's clean-up
-            if self._known is not None and self._known[0] == writer.generation - 1:
-                self._known = (writer.generation, self._known[1])  # this commit's ids are in it
+            if self._known is not None:
+                self._known[1].look_in(None)  # its segments are not held open between writes
+                if self._known[0] == writer.generation - 1:
+                    self._known = (writer.generation, self._known[1])  # this commit's ids are in it
             self._refresh_searcher()
             self._merge_if_due()
 
@@ -816,22 +819,19 @@ class Index:
             self.cancel()
             raise
 
-    def _known_ids(self) -> set[str]:
+    def _known_ids(self) -> "_KnownIds":
         """The ids a write must replace rather than add: those in the index (deleted ones
         too) and those written but not committed. Read with the writer lock held, so from the
-        commit the writer extends. Looking each id up in the index instead
-        costs a search per document and keeps every segment's term pages in memory.
+        commit the writer extends.
 
-        The set is kept while the index has no commit but this object's (reading 35,431 ids
-        took 0.5 s, most of a one-document add); writes add to it. It may hold ids since
-        deleted or cancelled: replacing an absent id deletes nothing.
+        Kept while the index has no commit but this object's; writes add to it. It may hold
+        ids since deleted or cancelled: replacing an absent id deletes nothing.
         """
         latest = self._readers.latest_generation()
         if self._known is None or self._known[0] != latest:
-            view = self._readers.view()
-            ids = set(view.reader.field_terms("id")) if view.reader.doc_count_all() else set()
-            self._known = (view.generation, ids)
+            self._known = (latest, _KnownIds())
         known = self._known[1]
+        known.look_in(self._readers.view() if known.ids is None else None)
         known.update(self._batch_ids)
         return known
 
@@ -966,6 +966,43 @@ class Index:
         finally:
             self._write_lock.release()
         return True
+
+
+class _KnownIds:
+    """The ids of :meth:`Index._known_ids`: the first :data:`_ID_LOOKUPS` of a write looked
+    up in the commit one at a time (a term lookup per segment), then every id read. Reading
+    35,431 ids took 0.5 s of CPU, most of an app's first one-document add (seconds beside
+    searching threads); looking each id up instead costs a term lookup per segment and
+    document, too slow for a bulk add."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] | None = None  # every id of the commit, once read
+        self.commit: Any = None  # the view of the commit looked up in until then
+        self._added: set[str] = set()
+        self._lookups = 0
+
+    def look_in(self, commit: Any) -> None:
+        """Look ids up in ``commit`` (a view) from now on; ``None`` drops the view held."""
+        self.commit = commit
+        self._lookups = 0  # counted per write: many one-document adds never read every id
+
+    def __contains__(self, doc_id: object) -> bool:
+        if doc_id in self._added:
+            return True
+        if self.ids is None:
+            self._lookups += 1
+            reader = self.commit.reader
+            if self._lookups <= _ID_LOOKUPS:
+                return bool(reader.doc_count_all()) and ("id", doc_id) in reader
+            self.ids = set(reader.field_terms("id")) if reader.doc_count_all() else set()
+            self.commit = None
+        return doc_id in self.ids
+
+    def add(self, doc_id: str) -> None:
+        self._added.add(doc_id)
+
+    def update(self, ids: Iterable[str]) -> None:
+        self._added.update(ids)
 
 
 class _Committer:
