@@ -117,3 +117,50 @@ def test_a_merge_whose_source_changed_is_dropped_not_committed(tmp_path, monkeyp
         assert not any(name.startswith(merge.segment.segment_id()) for name in os.listdir(tmp_path / "ix"))
     assert index.search("303", limit=1).total == 0
     assert len(index) == 300 + MERGE_FACTOR - 1
+
+
+class _Watched:
+    """An index's ``_no_writes`` event that records, at each wait, whether writes were on."""
+
+    def __init__(self, event):
+        self.event = event
+        self.waits: list[bool] = []
+
+    def wait(self, timeout=None):
+        self.waits.append(not self.event.is_set())
+        return self.event.wait(timeout)
+
+    def __getattr__(self, name):
+        return getattr(self.event, name)
+
+
+def test_a_merge_being_written_pauses_while_a_write_runs(tmp_path, monkeypatch):
+    import threading
+
+    from vnsearch import index as index_module
+    from vnsearch.whoosh_ext import segment_writer
+
+    monkeypatch.setattr(merging, "PAUSE_EVERY", 1)
+    monkeypatch.setattr(segment_writer, "PAUSE_EVERY", 1)
+    monkeypatch.setattr(index_module, "_MERGE_PAUSE", 60.0)  # bounded, but not in this test
+    index = Index.create(tmp_path / "ix")
+    with index._write_lock:  # no background merge starts while the segments are made
+        _one_document_segments(index, 300, MERGE_FACTOR)
+        if index._merger is not None:
+            index._merger.stop()  # this test runs the merge step itself
+        index._merger = None
+    watched = index._no_writes = _Watched(index._no_writes)
+    before = _segments(index)
+    merger = threading.Thread(target=index._merge_step, args=(threading.Event(),))
+    with index._writing():  # a write waiting for the lock or running: the merge pauses
+        merger.start()
+        for _ in range(3000):
+            if watched.waits:
+                break
+            merger.join(0.01)
+        assert watched.waits[:1] == [True]  # it waited while the write was on...
+        assert merger.is_alive() and _segments(index) == before  # ...and wrote nothing to the index
+    merger.join(30)
+    assert not merger.is_alive()
+    assert [count for _, count in _segments(index)] == [300, MERGE_FACTOR]
+    assert index.search("ha noi", limit=1).total == 300 + MERGE_FACTOR

@@ -16,6 +16,9 @@ searching threads), and the document it added waited for it. :class:`Merge` inst
 the merged segment beside the index without the lock (as a worker writes one); a later
 commit puts it in the place of its sources (:func:`substitute`), in that commit's one table
 of contents, unless a source has changed meanwhile (then the merged files are dropped).
+It still shares the interpreter with the commits beside it: it pauses (``pause``, every
+:data:`~vnsearch.whoosh_ext.segment_writer.PAUSE_EVERY` documents, postings or terms) while
+the index's own writes wait or run.
 """
 
 from __future__ import annotations
