@@ -229,7 +229,7 @@ def paired_test(a: Sequence[float], b: Sequence[float], rounds: int = 10_000, se
 # vnsearch modules that only search: an index built by the rest of the code is reused by --cache.
 _SEARCH_ONLY = re.compile(
     r"^(searcher|settings|suggest|highlight|display|cli|notebook|ranking|results|__main__)\.py$"
-    r"|^query/|^whoosh_ext/(postings|scoring)\.py$"
+    r"|^query/|^vietnamese/accents\.py$|^whoosh_ext/(postings|scoring)\.py$"
 )
 
 
@@ -433,6 +433,7 @@ class SetResult:
     rr: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # system -> label -> per query
     seconds: dict[str, float] = field(default_factory=dict)
     ablations: dict[str, dict[str, float]] = field(default_factory=dict)  # row -> label -> MRR@10
+    ablation_rr: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # row -> label -> per query
 
     def add(self, name: str, runs: Mapping[str, Run], seconds: float) -> None:
         self.scores[name] = {label: evaluate(runs[label], self.dev.qrels) for label in LABELS}
@@ -495,8 +496,9 @@ def format_comparisons(results: Sequence[SetResult], rounds: int) -> str:
     return _markdown(head, rows)
 
 
-def format_ablations(results: Sequence[SetResult]) -> str:
-    """MRR@10 of each ablation row minus the defaults', per set and query variant."""
+def format_ablations(results: Sequence[SetResult], rounds: int) -> str:
+    """MRR@10 of each ablation row minus the defaults', per set and query variant, with the
+    p of the paired randomisation test against the defaults (the same queries)."""
     rows_names = list(dict.fromkeys(name for r in results for name in r.ablations))
     head = ["setting"] + [f"{r.dev.name} {label[:5]}" for r in results for label in LABELS]
     rows = [["defaults (MRR@10)"] + [f"{r.mrr(VnsearchEngine.name, label):.3f}" for r in results for label in LABELS]]
@@ -505,7 +507,11 @@ def format_ablations(results: Sequence[SetResult]) -> str:
         for r in results:
             for label in LABELS:
                 value = r.ablations.get(name, {}).get(label)
-                cells.append("" if value is None else f"{value - r.mrr(VnsearchEngine.name, label):+.3f}")
+                if value is None:
+                    cells.append("")
+                    continue
+                test = paired_test(r.ablation_rr[name][label], r.rr[VnsearchEngine.name][label], rounds)
+                cells.append(f"{value - r.mrr(VnsearchEngine.name, label):+.3f} (p {test.p:.3f})")
         rows.append(cells)
     return _markdown(head, rows)
 
@@ -667,6 +673,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result.ablations[_label(row)] = {
                 label: evaluate(runs[label], dev.qrels)["mrr@10"] for label in LABELS
             }
+            result.ablation_rr[_label(row)] = {label: per_query_rr(runs[label], dev.qrels) for label in LABELS}
         engine.close()
         if args.opensearch:
             result.add(*run_remote(args.opensearch, options, dev))
@@ -687,7 +694,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_comparisons(results, args.rounds))
     if ablations:
         print("\n## Ablations: MRR@10 minus the defaults'")
-        print(format_ablations(results))
+        print(format_ablations(results, args.rounds))
 
     failures: list[str] = []
     for result in results:

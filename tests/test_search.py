@@ -32,6 +32,20 @@ def test_unaccented_query_still_finds_every_accent_variant(shared_index):
     assert {"ban-1", "ban-2", "ban-3"} <= set(ids(shared_index.search("ban", limit=20)))
 
 
+def test_restored_accents_rank_the_accenting_the_index_holds_most_first():
+    # Nine texts write "mà", one "ma", all else equal: folded alone they tie; the exact
+    # spellings the query likely stands for (here by the index's prior) break the tie.
+    index = Index.create(None)
+    index.add([{"id": "ghost", "body": "Ma."}] + [{"id": f"but-{i}", "body": "Mà."} for i in range(9)])
+    tied = index.search("ma")  # accent_weight 0, the default
+    assert len({round(hit.score, 9) for hit in tied}) == 1 and len(tied) == 10
+    found = index.search("ma", accent_weight=1.0)
+    assert set(ids(found)[:9]) == {f"but-{i}" for i in range(9)}
+    assert ids(found)[9] == "ghost"  # the folded term is kept: the other accenting is still found
+    # Typed with accents, the accents typed decide, as without restoring.
+    assert ids(index.search("mà", accent_weight=1.0)) == ids(index.search("mà"))
+
+
 def test_old_and_new_tone_placement_are_the_same_query():
     index = Index.create(None)
     index.add([{"id": "1", "body": "Hòa bình và thủy lợi"}, {"id": "2", "body": "Chiến tranh"}])

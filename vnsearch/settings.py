@@ -53,6 +53,10 @@ class SearchSettings:
     exact_weight: float = 1.0
     folded_weight: float = 0.5
     word_weight: float = 0.25
+    # A query typed without accents also searching the exact spellings its syllables likely
+    # stand for, each weighted by exact_weight * accent_weight * its probability: off, as it
+    # lowered unaccented MRR@10 on headline-cuts and helped no set (benchmarks/README.md).
+    accent_weight: float = 0.0
     # Neighbouring query syllables found side by side (a folded phrase of two).
     proximity_weight: float = 0.5
     proximity_slop: int = 1  # how far apart two neighbouring query syllables may stand

@@ -19,6 +19,7 @@ from whoosh_reference import whoosh_scores
 
 from vnsearch import Index
 from vnsearch import query as _q
+from vnsearch.settings import DEFAULT_SETTINGS
 from vnsearch.whoosh_ext.postings import PostingArrays, top
 from vnsearch.whoosh_ext.scoring import BM25, CombinedTerm
 
@@ -92,20 +93,22 @@ def combined_reference(searcher, q: CombinedTerm) -> dict[int, float]:
     reader = searcher.reader()
     tf: dict[int, float] = {}
     for name, weight in q.fields:
-        if (name, q.text) in reader:
-            for docnum, freq in reader.postings(name, q.text).items_as("frequency"):
-                tf[docnum] = tf.get(docnum, 0.0) + weight * freq
+        for text, chance in q.spellings:  # a probabilistic structured query: each by its chance
+            if (name, text) in reader:
+                for docnum, freq in reader.postings(name, text).items_as("frequency"):
+                    tf[docnum] = tf.get(docnum, 0.0) + weight * chance * freq
     tf = {d: f for d, f in tf.items() if not reader.is_deleted(d)}
     documents = reader.doc_count_all()
     # Deleted documents count in df until a merge, as in Whoosh's and Lucene's doc frequency.
     held: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
         for name, _ in q.fields:
-            if (name, q.text) in sub.reader():
-                matcher = sub.reader().postings(name, q.text)
-                raw = getattr(matcher, "child", matcher)  # under the deleted documents' filter
-                raw.reset()  # the filter has stepped past leading deleted documents
-                held.update(offset + d for d in raw.all_ids())
+            for text, _ in q.spellings:
+                if (name, text) in sub.reader():
+                    matcher = sub.reader().postings(name, text)
+                    raw = getattr(matcher, "child", matcher)  # under the deleted documents' filter
+                    raw.reset()  # the filter has stepped past leading deleted documents
+                    held.update(offset + d for d in raw.all_ids())
     df = len(held)
     idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
     average = sum(w * searcher.avg_field_length(n) for n, w in q.fields)
@@ -117,9 +120,10 @@ def combined_reference(searcher, q: CombinedTerm) -> dict[int, float]:
     return out
 
 
-def built(index, text: str) -> wq.Query | None:
+def built(index, text: str, **settings) -> wq.Query | None:
     parsed = _q.parse(text, index.schema)
-    q, _, _ = _q.build(parsed, index.schema, reader=index.whoosh_index.reader())
+    chosen = DEFAULT_SETTINGS.with_options(**settings)
+    q, _, _ = _q.build(parsed, index.schema, settings=chosen, reader=index.whoosh_index.reader())
     return q
 
 
@@ -160,6 +164,30 @@ def test_query_scores_equal_the_reference(index, arrays, searcher, text):
     q = built(index, text)
     assert q is not None
     assert_same(arrays, searcher, q)
+
+
+@pytest.mark.parametrize("text", ["dang uy khoi hoi nghi", "hai phong", "thanh uy", "ban chap hanh dang"])
+def test_restored_accents_score_equal_the_reference(index, arrays, searcher, text):
+    q = built(index, text, accent_weight=1.0)
+    restored = [sub for sub in _leaves(q) if isinstance(sub, CombinedTerm) and sub.spellings != ((sub.text, 1.0),)]
+    assert restored, str(q)  # the premise: some syllable was restored
+    assert_same(arrays, searcher, q)
+
+
+@pytest.mark.parametrize("spellings", [(("đảng", 0.6), ("đang", 0.4)), (("hải", 0.7), ("hai", 0.2), ("hại", 0.1))])
+def test_several_spellings_score_equal_the_reference(arrays, searcher, spellings):
+    fields = (("title", 2.0), ("body", 1.0))
+    q = CombinedTerm(fields, spellings[0][0], 0.8, spellings)
+    assert_same(arrays, searcher, q)
+    assert_same(arrays, searcher, CombinedTerm(fields[1:], spellings[0][0], 1.0, spellings))  # one field
+
+
+def _leaves(q: wq.Query):
+    if isinstance(q, CombinedTerm) or not hasattr(q, "subqueries"):
+        yield q
+    else:
+        for sub in q.subqueries:
+            yield from _leaves(sub)
 
 
 def test_deleted_and_replaced_documents_never_match(index, arrays, searcher):

@@ -20,10 +20,14 @@ from vnsearch.query.syntax import FilterClause, Group, Node, ParsedQuery, TextCl
 from vnsearch.schema import FOLDED_SUFFIX, IndexSchema
 from vnsearch.settings import DEFAULT_SETTINGS, SearchSettings
 from vnsearch.vietnamese import text as _text
+from vnsearch.vietnamese.accents import posteriors
 from vnsearch.whoosh_ext.scoring import CombinedTerm
 from vnsearch.whoosh_ext.terms import near_terms
 
 __all__ = ["Proximity", "QueryTerms", "Reranking", "build", "clause_syllables"]
+
+# A restored spelling less likely than this is not searched: it would cost a lookup and say little.
+_MIN_POSTERIOR = 0.1
 
 
 @dataclass
@@ -165,7 +169,8 @@ class _Builder:
         if clause.kind == "phrase" and len(syllables) > 1:
             q = self.phrase(syllables, fields, clause.slop)
             return [q], [q]
-        groups = [self.syllable(s, fields) for s in syllables]
+        restored = self.restored(syllables, fields)
+        groups = [self.syllable(s, fields, r) for s, r in zip(syllables, restored)]
         flat = [term for group in groups for term in group]
         required = [_or(g) if g else wq.NullQuery for g in groups]
         folded = [_text.fold(s) for s in syllables]
@@ -179,8 +184,22 @@ class _Builder:
         w = self.settings.field_weight(name)
         return w * self.settings.exact_weight, w * self.settings.folded_weight
 
-    def syllable(self, syllable: str, fields: tuple[str, ...]) -> list[wq.Query]:
-        """One query syllable: its folded form, and its exact form when typed with accents."""
+    def restored(self, syllables: list[str], fields: tuple[str, ...]) -> list[dict[str, float]]:
+        """For a query typed without accents: each syllable's accented spellings in the
+        index, with their probability there given the neighbours
+        (:func:`~vnsearch.vietnamese.accents.posteriors`); else nothing to add."""
+        if not self.settings.accent_weight or self.typed_accents or self.reader is None:
+            return [{} for _ in syllables]
+        reader = self.reader
+
+        def documents(term: str) -> int:
+            return sum(reader.doc_frequency(name, term) for name in fields)
+
+        return posteriors([_text.fold(s) for s in syllables], documents)
+
+    def syllable(self, syllable: str, fields: tuple[str, ...], restored: dict[str, float]) -> list[wq.Query]:
+        """One query syllable: its folded form, and its exact form when typed with accents,
+        or the exact forms it likely stands for when typed without (weighted by how likely)."""
         exact, folded = syllable.lower(), _text.fold(syllable)
         accented = self.typed_accents or _text.has_diacritics(exact)
         if accented:
@@ -190,18 +209,30 @@ class _Builder:
         subs: list[wq.Query] = []
         if accented:
             subs.extend(self.combined(fields, "", exact, self.settings.exact_weight))
+        spellings = tuple((s, p) for s, p in restored.items() if p >= _MIN_POSTERIOR)
+        if spellings:
+            likeliest = max(spellings, key=lambda item: item[1])[0]
+            weight = self.settings.exact_weight * self.settings.accent_weight
+            subs.extend(self.combined(fields, "", likeliest, weight, spellings))
         subs.extend(self.combined(fields, FOLDED_SUFFIX, folded, self.settings.folded_weight))
         return subs
 
-    def combined(self, fields: tuple[str, ...], twin: str, text: str, boost: float) -> list[wq.Query]:
+    def combined(
+        self, fields: tuple[str, ...], twin: str, text: str, boost: float,
+        spellings: tuple[tuple[str, float], ...] = (),
+    ) -> list[wq.Query]:
         """``text`` in one twin of ``fields``, scored as one BM25F field (title and body
-        saturate together, weighted by ``field_weight``); nothing when no field holds it."""
+        saturate together, weighted by ``field_weight``); nothing when no field holds it.
+        ``spellings``: the term is any of these, each counted by its probability."""
         routes = tuple((name + twin, self.settings.field_weight(name)) for name in fields)
-        if self.reader is not None and not any(self.reader.doc_frequency(name, text) for name, _ in routes):
+        texts = [t for t, _ in spellings] or [text]
+        if self.reader is not None and not any(
+            self.reader.doc_frequency(name, t) for name, _ in routes for t in texts
+        ):
             return []
-        if len(routes) == 1:
+        if len(routes) == 1 and not spellings:
             return [wq.Term(routes[0][0], text, boost=boost)]  # one field: plain BM25
-        return [CombinedTerm(routes, text, boost)]
+        return [CombinedTerm(routes, text, boost, spellings)]
 
     def words(self, syllables: list[str], words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
         """Terms for the words among the syllables: pyvi's (typed with accents) and every run

@@ -365,7 +365,10 @@ class _Evaluator:
         """Adds a BM25F term's matches and scores into ``out`` (see :class:`CombinedTerm`)."""
         arrays, schema = self.arrays, self.arrays.searcher.schema
         fields = [(fieldname, weight) for fieldname, weight in q.fields if fieldname in schema]
-        terms = [(fieldname, weight, arrays.term(fieldname, q.text)) for fieldname, weight in fields]
+        terms = [
+            (fieldname, weight * chance, arrays.term(fieldname, text))
+            for fieldname, weight in fields for text, chance in q.spellings
+        ]
         routes = [route for route in terms if len(route[2])]
         if not routes:
             return
@@ -376,7 +379,7 @@ class _Evaluator:
             # Dense over the index: cheaper than sorting the union of long posting lists.
             dense, seen = np.zeros(self.size, dtype=np.float64), np.zeros(self.size, dtype=bool)
             for _, weight, term in routes:
-                dense[term.ids] += weight * term.weights
+                dense[term.ids] += np.float64(weight) * term.weights  # a chance is no float32
                 seen[term.ids] = True  # a field weighted 0 still matches, as a Term with boost 0
             ids = np.flatnonzero(seen)
             tf = dense[ids]

@@ -57,35 +57,53 @@ class CombinedTerm(wq.Or):
     the fields. :mod:`vnsearch.whoosh_ext.postings` evaluates it so; Whoosh's own matchers
     (never used for it by vnsearch) would see the OR of the per-field terms.
 
+    ``spellings`` (text and probability) make it a probabilistic structured query (Darwish
+    and Oard, SIGIR 2003): the term is one of several spellings, each occurrence of one
+    counted by its probability (tf~ = sum(w * p * tf)), the idf that of the documents holding
+    any; ``text`` is then the most likely.
+
     >>> q = CombinedTerm((("title", 2.0), ("body", 1.0)), "hải", boost=0.5)
-    >>> q.fields, q.text
-    ((('title', 2.0), ('body', 1.0)), 'hải')
+    >>> q.fields, q.text, q.spellings
+    ((('title', 2.0), ('body', 1.0)), 'hải', (('hải', 1.0),))
     """
 
-    def __init__(self, fields: tuple[tuple[str, float], ...], text: str, boost: float = 1.0):
-        super().__init__([wq.Term(name, text, boost=weight) for name, weight in fields], boost=boost)
+    def __init__(
+        self,
+        fields: tuple[tuple[str, float], ...],
+        text: str,
+        boost: float = 1.0,
+        spellings: tuple[tuple[str, float], ...] = (),
+    ):
+        spellings = tuple(spellings) or ((text, 1.0),)
+        super().__init__(
+            [wq.Term(name, t, boost=weight * p) for name, weight in fields for t, p in spellings], boost=boost
+        )
         self.fields = tuple(fields)
         self.text = text
+        self.spellings = spellings
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.fields!r}, {self.text!r}, boost={self.boost!r})"
+        more = f", spellings={self.spellings!r}" if self.spellings != ((self.text, 1.0),) else ""
+        return f"{type(self).__name__}({self.fields!r}, {self.text!r}, boost={self.boost!r}{more})"
 
     def __str__(self) -> str:
         names = "+".join(f"{name}^{weight:g}" for name, weight in self.fields)
         boost = f"^{self.boost:g}" if self.boost != 1.0 else ""
-        return f"({names}):{self.text}{boost}"
+        if self.spellings == ((self.text, 1.0),):
+            return f"({names}):{self.text}{boost}"
+        return f"({names}):({'|'.join(f'{t}^{p:.2g}' for t, p in self.spellings)}){boost}"
 
     def __eq__(self, other: object) -> bool:
         return (
-            type(other) is type(self) and other.fields == self.fields
-            and other.text == self.text and other.boost == self.boost
+            type(other) is type(self) and other.fields == self.fields and other.text == self.text
+            and other.boost == self.boost and other.spellings == self.spellings
         )
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, self.fields, self.text, self.boost))
+        return hash((type(self).__name__, self.fields, self.text, self.boost, self.spellings))
 
     def normalize(self) -> "CombinedTerm":
         return self  # an Or's normalising would flatten it into per-field terms
 
     def with_boost(self, boost: float) -> "CombinedTerm":
-        return CombinedTerm(self.fields, self.text, boost)
+        return CombinedTerm(self.fields, self.text, boost, self.spellings)
