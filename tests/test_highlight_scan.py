@@ -87,3 +87,13 @@ def test_highlighting_looks_only_as_far_as_max_analyzed_chars():
     text = "Hải Phòng " + filler + "Hải Phòng"
     spans = find_spans(text, set(), {"hai", "phong"})
     assert spans == [(0, 9)]  # the far occurrence is past the analysed prefix
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_PIECES, _SEPARATORS), max_size=25), st.data())
+def test_one_scan_for_a_phrases_syllables_finds_what_one_scan_each_does(parts, data):
+    text = "".join(p + s for p, s in parts)
+    toks = tokens(text) or ["hải"]
+    chosen = data.draw(st.lists(st.sampled_from(toks + ["vắng"]), min_size=1, max_size=4))
+    terms = [({t}, set()) if data.draw(st.booleans()) else (set(), {fold(t)}) for t in chosen]
+    assert hl._each_term_spans(text, terms) == [hl._term_spans(text, e, f) for e, f in terms]

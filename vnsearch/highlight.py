@@ -145,12 +145,10 @@ def _phrase_spans(text: str, phrase: Phrase) -> list[tuple[int, int]]:
     syllables, slop = phrase
     if not text or not syllables:
         return []
-    found = []
-    for e, f in syllables:
-        spans = sorted(set(_term_spans(text, {e} if e else set(), set() if e else {f})))
-        if not spans:
-            return []  # a syllable the text lacks: the others need no scan
-        found.append(spans)
+    terms = [({e} if e else set(), set() if e else {f}) for e, f in syllables]
+    found = [sorted(set(spans)) for spans in _each_term_spans(text, terms)]
+    if not all(found):
+        return []  # a syllable the text lacks
     gap = _gap_re(max(0, slop - 1))
     out = []
     for start, end in found[0]:
@@ -187,6 +185,26 @@ def _term_spans(text: str, exact: set[str], folded: set[str]) -> list[tuple[int,
         start, end = _stretch_start(text, m.start(), max(end, 0)), _stretch_end(text, m.end())
         spans += _token_spans(text, start, end, exact, folded)
     return spans
+
+
+def _each_term_spans(text: str, terms: list[tuple[set[str], set[str]]]) -> list[list[tuple[int, int]]]:
+    """:func:`_term_spans` of each ``(exact, folded)`` of ``terms``, from one scan of the text
+    for all of them (a stretch any of them may match is checked for each)."""
+    scan = _scanner(frozenset().union(*(e for e, _ in terms)), frozenset().union(*(f for _, f in terms)))
+    if scan is None:
+        return [[] for _ in terms]
+    skeleton = _skeleton(text)
+    if skeleton is None:
+        return [_term_spans(text, exact, folded) for exact, folded in terms]
+    found: list[list[tuple[int, int]]] = [[] for _ in terms]
+    end = -1
+    for m in scan.finditer(skeleton):
+        if m.start() < end:
+            continue  # in the stretch just checked
+        start, end = _stretch_start(text, m.start(), max(end, 0)), _stretch_end(text, m.end())
+        for spans, (exact, folded) in zip(found, terms):
+            spans += _token_spans(text, start, end, exact, folded)
+    return found
 
 
 @functools.lru_cache(maxsize=64)

@@ -3,7 +3,7 @@
 vnsearch pins Whoosh-Reloaded exactly, because the modules here read and write Whoosh's
 segments below its documented API: :mod:`~vnsearch.whoosh_ext.segment_writer` writes posting
 lists in Whoosh 3's block format, :mod:`~vnsearch.whoosh_ext.postings` reads them a block at a
-time, :mod:`~vnsearch.whoosh_ext.scoring` extends Whoosh's BM25F scorer,
+time, :mod:`~vnsearch.whoosh_ext.positions` decodes their positions without unpickling, :mod:`~vnsearch.whoosh_ext.scoring` extends Whoosh's BM25F scorer,
 :mod:`~vnsearch.whoosh_ext.storage` knows Whoosh's file names and commits in a crash-safe
 order with checksums, :mod:`~vnsearch.whoosh_ext.pickles` restricts what index pickles may
 name, :mod:`~vnsearch.whoosh_ext.readers` opens segments once per process over memory-mapped
@@ -72,6 +72,8 @@ PRIVATE_NAMES: tuple[Private, ...] = (
     Private("whoosh.scoring.bm25", "BM25 of arrays of frequencies and lengths (numpy)", "postings",
             shape="idf, tf, fl, avgfl, B, K1"),
     Private("whoosh.util.numeric.byte_to_length", "decodes a stored length byte", "postings"),
+    Private("whoosh.formats.Positions.encode", "the bytes of positions, decoded without unpickling",
+            "positions", shape="poslist"),
     # -- scoring --------------------------------------------------------------------------------
     Private("whoosh.scoring.BM25F._field_B", "per-field B values", "scoring", True),
     Private("whoosh.scoring.BM25FScorer.__init__", "the scorer vnsearch's idf replaces", "scoring",

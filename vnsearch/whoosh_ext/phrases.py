@@ -15,7 +15,6 @@ phrase's boost; a word given twice is scored twice.
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -73,13 +72,13 @@ def _candidates(arrays: PostingArrays, terms: list[TermPostings]) -> np.ndarray:
 
 def _followed(terms: list[TermPostings], docs: np.ndarray, slop: int) -> np.ndarray:
     """The documents of ``docs`` where the words follow each other within ``slop``."""
-    end_docs, end_pos = _positions(terms[0], docs)
+    end_docs, end_pos = terms[0].positions_in(docs)
     for term in terms[1:]:
         if not len(end_docs):
             break
         # Each (document, position) pair as one sortable key: the nearest end before a position.
         docs = np.unique(end_docs)
-        next_docs, next_pos = _positions(term, docs)
+        next_docs, next_pos = term.positions_in(docs)
         stride = int(max(end_pos.max(), next_pos.max(initial=0))) + 1
         ends = end_docs * stride + end_pos
         before = np.searchsorted(ends, next_docs * stride + next_pos - 1, side="right") - 1
@@ -87,41 +86,6 @@ def _followed(terms: list[TermPostings], docs: np.ndarray, slop: int) -> np.ndar
         ok = (before >= 0) & (end_docs[nearest] == next_docs) & (end_pos[nearest] >= next_pos - slop)
         end_docs, end_pos = next_docs[ok], next_pos[ok]
     return np.unique(end_docs)
-
-
-def _positions(term: TermPostings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (document, position) of ``term`` in ``docs`` (ascending, all in ``term.ids``).
-
-    ``TermPostings.positions`` finds a document's posting, segment and block anew each call,
-    12 of its 16 us; here they are found for all documents at once, each block read once.
-    (These are TermPostings' and _LeafPostings' insides: a batch method there would own this.)
-    """
-    where = np.searchsorted(term.ids, docs)
-    part_of = np.searchsorted(term._part_starts, where, side="right") - 1
-    decode = term._format.decode_positions
-    lists: list[list[int]] = []
-    for p in np.unique(part_of).tolist():
-        leaf = term._parts[p]
-        local = where[part_of == p] - term._part_starts[p]
-        block_of = np.searchsorted(leaf._starts, local, side="right") - 1
-        for b in np.unique(block_of).tolist():
-            first = int(leaf._starts[b])
-            leaf.values(first)  # reads the block's values once (and counts them in the cache)
-            lists += _Decoding(leaf).decode(decode, leaf._values[b], (local[block_of == b] - first).tolist())
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-    return np.repeat(docs, counts), flat
-
-
-class _Decoding:
-    """The ``self`` of the frame that decodes a segment's positions: a damaged or forged
-    pickle's error finds the segment's name there (``pickles._reading_file``)."""
-
-    def __init__(self, leaf: Any):
-        self.leaf = leaf
-
-    def decode(self, decode: Any, values: Any, indices: list[int]) -> list[list[int]]:
-        return [decode(values[i]) for i in indices]
 
 
 def _term_scores(

@@ -17,18 +17,20 @@ import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher, ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
 from vnsearch.settings import DEFAULT_CACHE_BYTES
-from vnsearch.whoosh_ext import phrases
+from vnsearch.whoosh_ext import phrases, positions
 from vnsearch.whoosh_ext.scoring import CombinedTerm
 
 __all__ = ["Match", "PostingArrays", "PostingCache", "TermPostings", "top"]
@@ -142,11 +144,32 @@ class _LeafPostings:
     def values(self, i: int) -> Any:
         """The encoded positions of the ``i``-th posting."""
         block = int(np.searchsorted(self._starts, i, side="right")) - 1
+        return self._block(block)[i - self._starts[block]]
+
+    def _block(self, block: int) -> Any:
         values = self._values.get(block)
         if values is None:
             values = self._values[block] = self._loaders[block]()
             self._cache.grow(self._key, _VALUE_BYTES * len(values))
-        return values[i - self._starts[block]]
+        return values
+
+    def positions_at(self, indices: np.ndarray, format_: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, positions) of the postings at ``indices`` (ascending), each block read
+        once, all decoded together (:mod:`~vnsearch.whoosh_ext.positions`)."""
+        block_of = np.searchsorted(self._starts, indices, side="right") - 1
+        wanted: list[Any] = []
+        for b in np.unique(block_of).tolist():
+            values = self._block(b)
+            wanted += [values[i] for i in (indices[block_of == b] - self._starts[b]).tolist()]
+        if type(format_) is Positions:
+            return positions.decode(wanted, lambda i: self._decoded(format_, wanted[i]))
+        lists = [self._decoded(format_, value) for value in wanted]  # another format: Whoosh's own
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        return counts, np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+
+    def _decoded(self, format_: Any, value: bytes) -> list[int]:
+        # A method: a forged pickle's error finds this segment's name on the stack (self).
+        return format_.decode_positions(value)
 
 
 class TermPostings:
@@ -172,6 +195,23 @@ class TermPostings:
             return self._format.decode_positions(self._parts[0].values(i))
         part = int(np.searchsorted(self._part_starts, i, side="right")) - 1
         return self._format.decode_positions(self._parts[part].values(i - int(self._part_starts[part])))
+
+    def positions_in(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (document, position) of the term in ``docs`` (ascending, all in ``ids``), as
+        two arrays; a segment's postings decoded at once, not a call per document."""
+        where = np.searchsorted(self.ids, docs)
+        part_of = np.searchsorted(self._part_starts, where, side="right") - 1
+        counts: list[np.ndarray] = []
+        flat: list[np.ndarray] = []
+        for p in np.unique(part_of).tolist():
+            found = self._parts[p].positions_at(where[part_of == p] - self._part_starts[p], self._format)
+            counts.append(found[0])
+            flat.append(found[1])
+        if len(counts) == 1:
+            return np.repeat(docs, counts[0]), flat[0]
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.repeat(docs, np.concatenate(counts)), np.concatenate(flat)
 
 
 class PostingArrays:
