@@ -65,7 +65,8 @@ ABLATIONS: tuple[str, ...] = (
     "word_weight=0",
     "word_weight=0.5",
     "k1=1.2;b=0.75",
-    "title_weight=1.0",
+    "title_weight=2.0",
+    "accent_weight=1.0",
     "all_words_first=False",
 )
 

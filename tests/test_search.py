@@ -70,10 +70,12 @@ def test_one_syllable_matches_inside_a_word(shared_index):
     assert "hp-1" in ids(shared_index.search("phòng"))
 
 
-def test_title_weighs_more_than_body():
+def test_title_weight_makes_a_title_match_count_more():
     index = Index.create(None)
     index.add([{"id": "body", "title": "Tin", "body": "Hải Phòng có mưa lớn."}, {"id": "title", "title": "Hải Phòng", "body": "Tin có mưa lớn."}])
-    assert ids(index.search("hải phòng")) == ["title", "body"]
+    # By default (1) a title is text of its document; a larger weight puts its match first.
+    assert ids(index.search("hải phòng", title_weight=2.0)) == ["title", "body"]
+    assert ids(index.search("hải phòng", title_weight=0.5)) == ["body", "title"]
 
 
 SHARED_TITLE_QUERIES = ["giá vàng miếng trong nước tăng mạnh", "gia vang mieng trong nuoc tang manh",
