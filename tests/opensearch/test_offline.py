@@ -36,7 +36,7 @@ def test_index_settings_record_the_analysis_version_and_fields():
     meta = index_settings({"author": "text", "views": "number"})["mappings"]["_meta"]["vnsearch"]
     assert meta["analysis"] == ANALYSIS_VERSION
     assert meta["fields"]["author"] == "text" and meta["fields"]["views"] == "number"
-    assert meta["weights"] == {"title": 2, "body": 1, "author": 1}
+    assert meta["weights"] == {"title": 1, "body": 1, "author": 1}  # the default title_weight, 1.0
 
 
 def test_the_combined_field_bakes_in_rounded_weights():
@@ -145,8 +145,8 @@ def test_words_in_no_field_search_the_combined_field_once():
 
 def test_field_clauses_and_some_fields_search_field_by_field():
     scoped = _matches(_translate("title:bão mưa", WEIGHTS).query)
-    assert ("title__vn.f", "bão", 1.0) in scoped and (COMBINED_FIELD + ".f", "mưa", 0.5) in scoped
-    some = _matches(_translate("mưa", WEIGHTS, fields=["title", "body"]).query)
+    assert ("title__vn.f", "bão", 0.5) in scoped and (COMBINED_FIELD + ".f", "mưa", 0.5) in scoped
+    some = _matches(_translate("mưa", WEIGHTS, fields=["title", "body"], title_weight=2.0).query)
     assert {name for name, _, _ in some} == {"title__vn", "title__vn.f", "body__vn", "body__vn.f"}
     assert ("title__vn", "mưa", 2.0) in some
     every = _matches(_translate("mưa", WEIGHTS, fields=["body", "author", "title"]).query)

@@ -67,7 +67,9 @@ def to_engine_doc(
     >>> doc = to_engine_doc(local.Document(id="1", title="Hà Nội", body="Thủ đô", tags=("Thời sự",)))
     >>> doc["title"], doc["title__vn"], doc["tags"]
     ('Hà Nội', 'Hà\\u2060Nội', ['Thời sự'])
-    >>> doc["_all__vn"]
+    >>> doc["_all__vn"]  # each text field once: the default weights are 1
+    ['Hà\\u2060Nội', 'Thủ\\u2060đô']
+    >>> to_engine_doc(local.Document(id="1", title="Hà Nội", body="Thủ đô"), weights={"title": 2, "body": 1})["_all__vn"]
     ['Hà\\u2060Nội', 'Hà\\u2060Nội', 'Thủ\\u2060đô']
     """
     schema = local.IndexSchema.build(fields)
